@@ -12,9 +12,24 @@ const alias = Object.fromEntries(
 export default defineConfig({
   resolve: { alias },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    pool: "forks",
+    projects: [
+      {
+        resolve: { alias },
+        test: { name: "unit", include: ["packages/*/test/**/*.test.ts"], testTimeout: 30_000, pool: "forks" },
+      },
+      {
+        // Multi-process tests start real nodes; one file at a time keeps the 2-core machine from
+        // starving the 1-second block schedule they observe.
+        resolve: { alias },
+        test: {
+          name: "e2e",
+          include: ["test/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          pool: "forks",
+          fileParallelism: false,
+        },
+      },
+    ],
   },
 });

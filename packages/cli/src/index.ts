@@ -1,1 +1,2 @@
-export {};
+export { buildProgram, main } from "./main.js";
+export { type NetworkDescription, type NetworkNode, setupLocal } from "./commands/setupLocal.js";

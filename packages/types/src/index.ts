@@ -1,1 +1,12 @@
-export {};
+export * from "./block.js";
+export * from "./bloom.js";
+export * from "./errors.js";
+export * from "./genesis.js";
+export * from "./header.js";
+export * from "./istanbulExtra.js";
+export * from "./model.js";
+export * from "./receipt.js";
+export * from "./rlp.js";
+export { parseJsonKeepNumbers } from "./safeJson.js";
+export * from "./transaction.js";
+export * from "./txRules.js";

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// knode benchmarks (SPEC §7). Scripts, not tests: they print one JSON line per case and a short table.
+//   npm run bench                 default size, finishes in about a minute
+//   npm run bench -- --txs 20000  bigger load
+//   npm run bench -- --case single-cn
+import { parseArgs } from "node:util";
+import { singleCn } from "./cases/singleCn.mjs";
+
+const { values } = parseArgs({
+  options: {
+    txs: { type: "string", default: "6000" },
+    senders: { type: "string", default: "40" },
+    batch: { type: "string", default: "200" },
+    case: { type: "string", default: "all" },
+  },
+});
+
+const cases = { "single-cn": singleCn };
+const selected = values.case === "all" ? Object.keys(cases) : [values.case];
+const results = [];
+for (const name of selected) {
+  const run = cases[name];
+  if (!run) {
+    console.error(`unknown case ${name}; cases: ${Object.keys(cases).join(", ")}`);
+    process.exit(2);
+  }
+  const r = await run({ txs: Number(values.txs), senders: Number(values.senders), batch: Number(values.batch) });
+  console.log(JSON.stringify(r));
+  results.push(r);
+}
+console.log("");
+console.log("case        txs    committed TPS  p50 latency  p99 latency  block interval  exec ms/block (mean/max)  peak RSS");
+for (const r of results) {
+  console.log(
+    `${r.case.padEnd(11)} ${String(r.txs).padEnd(6)} ${r.committedTps.toFixed(0).padStart(13)}  ${`${r.latencyP50Ms} ms`.padStart(11)}  ${`${r.latencyP99Ms} ms`.padStart(11)}  ${`${r.meanBlockIntervalMs} ms`.padStart(14)}  ${`${r.execMsPerBlockMean}/${r.execMsPerBlockMax}`.padStart(24)}  ${r.peakRssMb} MiB`,
+  );
+}

@@ -1,0 +1,295 @@
+import { type Logger, Mutex, bytesToHex, equalBytes } from "@knode/common";
+import type { BatchOp, KvStore } from "@knode/db";
+import { type BlockEnv, type BlockExecutor, KNODE_BLOCK_GAS_LIMIT } from "@knode/evm";
+import { WorldState, orderedTrieRoot } from "@knode/state";
+import {
+  type Block,
+  type GenesisSpec,
+  type Header,
+  type StoredReceipt,
+  type Transaction,
+  encodeHeader,
+  encodeReceipt,
+  headerHash,
+} from "@knode/types";
+import { ChainStore, type TxLocation } from "./chainStore.js";
+import { ChainError, ChainErrorCode } from "./errors.js";
+import { buildGenesis } from "./genesis.js";
+
+export interface ChainModules {
+  kv: KvStore;
+  logger: Logger;
+  executor: BlockExecutor;
+}
+
+export interface BuildRequest {
+  parentHash: Uint8Array;
+  timestamp: bigint;
+  timestampFoS: number;
+  rewardbase: Uint8Array;
+  extraData: Uint8Array;
+  voteData: Uint8Array;
+  governanceData: Uint8Array;
+  txs: Transaction[];
+  deadlineMs: number;
+}
+
+/** A block executed on the head, waiting for its seals; its state writes ride along to the commit. */
+export interface BuiltBlock {
+  readonly header: Header;
+  readonly transactions: Transaction[];
+  readonly receipts: StoredReceipt[];
+  readonly stateOps: BatchOp[];
+  readonly skipped: { tx: Transaction; reason: string }[];
+}
+
+export type NewBlockListener = (block: Block, hash: Uint8Array, receipts: StoredReceipt[]) => void;
+
+/**
+ * The canonical chain: genesis, head, block building on the head, import of sealed blocks (re-executed and
+ * checked root by root) and the atomic write of each block. Writers are serialised by one mutex, so a
+ * build never races an import or commit.
+ */
+export class Chain {
+  readonly store: ChainStore;
+  private headHeader: Header;
+  private headHashValue: Uint8Array;
+  private readonly writeLock = new Mutex();
+  private readonly listeners = new Set<NewBlockListener>();
+  private readState: { root: Uint8Array; state: Promise<WorldState> } | undefined;
+
+  private constructor(
+    private readonly modules: ChainModules,
+    readonly genesisHash: Uint8Array,
+    head: Header,
+    headHash: Uint8Array,
+  ) {
+    this.store = new ChainStore(modules.kv);
+    this.headHeader = head;
+    this.headHashValue = headHash;
+  }
+
+  /**
+   * Writes the genesis block and its state if the store is empty. Refuses a store that holds a different
+   * genesis (SPEC: `knode init` must not overwrite another network's datadir).
+   */
+  static async initGenesis(kv: KvStore, spec: GenesisSpec): Promise<{ hash: Uint8Array; created: boolean }> {
+    const store = new ChainStore(kv);
+    const { header, stateOps } = await buildGenesis(kv, spec);
+    const hash = headerHash(header);
+    const existing = await store.getGenesisHash();
+    if (existing) {
+      if (!equalBytes(existing, hash)) {
+        throw new ChainError(
+          { code: ChainErrorCode.GENESIS_MISMATCH, stored: bytesToHex(existing), given: bytesToHex(hash) },
+          `datadir already holds genesis ${bytesToHex(existing)}, not ${bytesToHex(hash)}`,
+        );
+      }
+      return { hash, created: false };
+    }
+    const block: Block = { header, transactions: [] };
+    await kv.batch([...stateOps, ...store.blockOps(block, hash, []), ...store.genesisOps(hash)]);
+    return { hash, created: true };
+  }
+
+  static async open(modules: ChainModules): Promise<Chain> {
+    const store = new ChainStore(modules.kv);
+    const genesisHash = await store.getGenesisHash();
+    const headHash = await store.getHeadHash();
+    if (!genesisHash || !headHash) {
+      throw new ChainError({ code: ChainErrorCode.NOT_INITIALIZED }, "datadir has no genesis: run `knode init` first");
+    }
+    const head = await store.getHeader(headHash);
+    if (!head) throw new ChainError({ code: ChainErrorCode.CORRUPT, what: "head header missing" });
+    return new Chain(modules, genesisHash, head, headHash);
+  }
+
+  head(): { header: Header; hash: Uint8Array } {
+    return { header: this.headHeader, hash: this.headHashValue };
+  }
+
+  get headNumber(): bigint {
+    return this.headHeader.number;
+  }
+
+  onNewBlock(listener: NewBlockListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  onNewHead(listener: (header: Header, hash: Uint8Array) => void): () => void {
+    return this.onNewBlock((block, hash) => listener(block.header, hash));
+  }
+
+  /** Executes `req.txs` on the head (build mode: unusable txs are skipped) and assembles the unsealed header. */
+  async buildProposal(req: BuildRequest): Promise<BuiltBlock> {
+    return this.writeLock.run(async () => {
+      const parent = this.headHeader;
+      if (!equalBytes(req.parentHash, this.headHashValue)) {
+        throw new ChainError({ code: ChainErrorCode.UNKNOWN_PARENT, parent: bytesToHex(req.parentHash) });
+      }
+      const number = parent.number + 1n;
+      const env = this.envFor(number, req.timestamp, req.rewardbase, parent.baseFee);
+      const state = await WorldState.open(this.modules.kv, parent.stateRoot);
+      const result = await this.modules.executor.executeTransactions({
+        state: state.stateManager,
+        env,
+        txs: req.txs,
+        mode: "build",
+        deadlineMs: req.deadlineMs,
+      });
+      await this.modules.executor.applyBlockReward(state.stateManager, req.rewardbase);
+      const { stateRoot, ops } = await state.commit();
+      const header: Header = {
+        parentHash: req.parentHash,
+        rewardbase: req.rewardbase,
+        stateRoot,
+        txRoot: await orderedTrieRoot(result.included.map((t) => t.raw)),
+        receiptsRoot: await orderedTrieRoot(result.receipts.map(encodeReceipt)),
+        logsBloom: combineBlooms(result.receipts),
+        blockScore: 1n,
+        number,
+        gasUsed: result.gasUsed,
+        timestamp: req.timestamp,
+        timestampFoS: req.timestampFoS,
+        extraData: req.extraData,
+        governanceData: req.governanceData,
+        voteData: req.voteData,
+        baseFee: parent.baseFee,
+      };
+      return { header, transactions: result.included, receipts: result.receipts, stateOps: ops, skipped: result.skipped };
+    });
+  }
+
+  /** Writes a block we built (now sealed) as the new head in one batch. */
+  async commitProposal(built: BuiltBlock, sealedHeader: Header): Promise<void> {
+    await this.writeLock.run(async () => {
+      if (!equalBytes(sealedHeader.parentHash, this.headHashValue)) {
+        throw new ChainError({ code: ChainErrorCode.NOT_HEAD_CHILD, number: sealedHeader.number.toString() });
+      }
+      await this.writeBlock({ header: sealedHeader, transactions: built.transactions }, built.receipts, built.stateOps);
+    });
+  }
+
+  /**
+   * Imports a sealed block from elsewhere: `verify` checks the consensus seals against the parent, then the
+   * block is re-executed and every root compared before the atomic write.
+   */
+  async importBlock(block: Block, verify: (header: Header, parent: Header, parentHash: Uint8Array) => void): Promise<void> {
+    await this.writeLock.run(async () => {
+      const parent = this.headHeader;
+      if (!equalBytes(block.header.parentHash, this.headHashValue)) {
+        throw new ChainError({ code: ChainErrorCode.NOT_HEAD_CHILD, number: block.header.number.toString() });
+      }
+      verify(block.header, parent, this.headHashValue);
+      const h = block.header;
+      const txRoot = await orderedTrieRoot(block.transactions.map((t) => t.raw));
+      mustEqual(txRoot, h.txRoot, ChainErrorCode.TX_ROOT_MISMATCH);
+      const state = await WorldState.open(this.modules.kv, parent.stateRoot);
+      const result = await this.modules.executor.executeTransactions({
+        state: state.stateManager,
+        env: this.envFor(h.number, h.timestamp, h.rewardbase, parent.baseFee),
+        txs: block.transactions,
+        mode: "import",
+      });
+      await this.modules.executor.applyBlockReward(state.stateManager, h.rewardbase);
+      const { stateRoot, ops } = await state.commit();
+      if (result.gasUsed !== h.gasUsed) {
+        throw new ChainError({
+          code: ChainErrorCode.GAS_USED_MISMATCH,
+          expected: h.gasUsed.toString(),
+          actual: result.gasUsed.toString(),
+        });
+      }
+      mustEqual(await orderedTrieRoot(result.receipts.map(encodeReceipt)), h.receiptsRoot, ChainErrorCode.RECEIPTS_ROOT_MISMATCH);
+      mustEqual(stateRoot, h.stateRoot, ChainErrorCode.STATE_ROOT_MISMATCH);
+      if (!equalBytes(combineBlooms(result.receipts), h.logsBloom)) {
+        throw new ChainError({ code: ChainErrorCode.BLOOM_MISMATCH });
+      }
+      await this.writeBlock(block, result.receipts, ops);
+    });
+  }
+
+  // ---- reads ----
+
+  async getHeaderByNumber(n: bigint): Promise<{ header: Header; hash: Uint8Array } | undefined> {
+    if (n === this.headHeader.number) return { header: this.headHeader, hash: this.headHashValue };
+    if (n > this.headHeader.number) return undefined;
+    const hash = await this.store.getCanonicalHash(n);
+    if (!hash) return undefined;
+    const header = await this.store.getHeader(hash);
+    return header ? { header, hash } : undefined;
+  }
+
+  async getBlock(hash: Uint8Array): Promise<Block | undefined> {
+    const header = await this.store.getHeader(hash);
+    if (!header) return undefined;
+    const transactions = await this.store.getBody(hash);
+    if (!transactions) return undefined;
+    return { header, transactions };
+  }
+
+  getReceipts(hash: Uint8Array): Promise<StoredReceipt[] | undefined> {
+    return this.store.getReceipts(hash);
+  }
+
+  getTxLocation(txHash: Uint8Array): Promise<TxLocation | undefined> {
+    return this.store.getTxLocation(txHash);
+  }
+
+  /**
+   * A state view at `root` for reads. The head's view is shared (it is immutable); anything that
+   * executes (eth_call) must use `openState` for a private copy.
+   */
+  readStateAt(root: Uint8Array): Promise<WorldState> {
+    if (this.readState && equalBytes(this.readState.root, root)) return this.readState.state;
+    const state = WorldState.open(this.modules.kv, root);
+    if (equalBytes(root, this.headHeader.stateRoot)) this.readState = { root, state };
+    return state;
+  }
+
+  openState(root: Uint8Array): Promise<WorldState> {
+    return WorldState.open(this.modules.kv, root);
+  }
+
+  envFor(number: bigint, timestamp: bigint, coinbase: Uint8Array, baseFee: bigint | undefined): BlockEnv {
+    return { number, timestamp, coinbase, baseFee: baseFee ?? 0n, gasLimit: KNODE_BLOCK_GAS_LIMIT };
+  }
+
+  private async writeBlock(block: Block, receipts: StoredReceipt[], stateOps: BatchOp[]): Promise<void> {
+    const headerBytes = encodeHeader(block.header);
+    const hash = headerHash(block.header);
+    await this.modules.kv.batch([...stateOps, ...this.store.blockOps(block, hash, receipts, headerBytes)]);
+    this.headHeader = block.header;
+    this.headHashValue = hash;
+    for (const l of this.listeners) {
+      try {
+        l(block, hash, receipts);
+      } catch (e) {
+        this.modules.logger.warn({ err: (e as Error).message }, "new block listener failed");
+      }
+    }
+  }
+}
+
+function combineBlooms(receipts: StoredReceipt[]): Uint8Array {
+  const out = new Uint8Array(256);
+  for (const r of receipts) {
+    const b = r.logsBloom;
+    for (let i = 0; i < 256; i++) out[i] |= b[i];
+  }
+  return out;
+}
+
+function mustEqual(
+  actual: Uint8Array,
+  expected: Uint8Array,
+  code: ChainErrorCode.TX_ROOT_MISMATCH | ChainErrorCode.RECEIPTS_ROOT_MISMATCH | ChainErrorCode.STATE_ROOT_MISMATCH,
+): void {
+  if (!equalBytes(actual, expected)) {
+    throw new ChainError(
+      { code, expected: bytesToHex(expected), actual: bytesToHex(actual) },
+      `${code}: block says ${bytesToHex(expected)}, execution gives ${bytesToHex(actual)}`,
+    );
+  }
+}

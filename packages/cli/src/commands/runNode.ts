@@ -1,0 +1,39 @@
+import { existsSync } from "node:fs";
+import { createLogger } from "@knode/common";
+import { KnodeNode, datadirPaths, genesisCopyPath, initDatadir } from "@knode/node";
+import { DEV_VALIDATOR_KEY, type PresetName, presetGenesisPath } from "../presets.js";
+import { toNodeOptions } from "../nodeFlags.js";
+import { CliError, CliErrorCode } from "../errors.js";
+
+/** `knode [--role cn|pn|en] [flags]`: runs until SIGINT/SIGTERM, then closes everything cleanly. */
+export async function runNode(flags: Record<string, unknown>): Promise<void> {
+  const opts = toNodeOptions(flags);
+  const logger = createLogger({ verbosity: flags.verbosity as number, format: flags["log.format"] as "text" | "json" });
+  const preset = flags.network as PresetName | undefined;
+  if (preset) {
+    const genesis = presetGenesisPath(preset);
+    if (!existsSync(genesis)) throw new CliError(CliErrorCode.BAD_FLAG, `preset network "${preset}" is not available in this build`);
+    if (!existsSync(genesisCopyPath(opts.datadir))) {
+      const { hash } = await initDatadir(opts.datadir, genesis);
+      logger.info({ network: preset, genesis: hash }, "initialised datadir from preset");
+    }
+    // The dev chain's council is one well-known key, so a dev CN needs no setup at all.
+    if (preset === "dev" && opts.role === "cn" && !opts.nodekeyFile && !opts.nodekeyHex && !existsSync(datadirPaths(opts.datadir).nodekey)) {
+      opts.nodekeyHex = DEV_VALIDATOR_KEY;
+    }
+  }
+  const node = await KnodeNode.create(opts, { logger });
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      logger.info({ signal: sig }, "shutting down");
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      resolve();
+    };
+    const onInt = () => stop("SIGINT");
+    const onTerm = () => stop("SIGTERM");
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+  });
+  await node.close();
+}

@@ -1,0 +1,35 @@
+import type { Header, Transaction } from "@knode/types";
+
+/** A block built on the head and executed, waiting for its seals. The chain decides what else it carries. */
+export interface Proposal {
+  readonly header: Header;
+  readonly transactions: readonly Transaction[];
+}
+
+export interface ProposalRequest {
+  parentHash: Uint8Array;
+  timestamp: bigint;
+  timestampFoS: number;
+  rewardbase: Uint8Array;
+  extraData: Uint8Array;
+  voteData: Uint8Array;
+  governanceData: Uint8Array;
+  txs: Transaction[];
+  /** Wall-clock time (ms since epoch) after which no further transaction is added. */
+  deadlineMs: number;
+}
+
+/** What the engine needs of the chain; the node wires the concrete Chain in. */
+export interface ConsensusChain<P extends Proposal = Proposal> {
+  head(): { header: Header; hash: Uint8Array };
+  buildProposal(req: ProposalRequest): Promise<P>;
+  /** Writes the sealed block atomically and makes it the head. */
+  commitProposal(proposal: P, sealedHeader: Header): Promise<void>;
+  /** Resolves when the head changes (a block committed by us or imported). */
+  onNewHead(listener: (header: Header, hash: Uint8Array) => void): () => void;
+}
+
+/** Where proposals take their transactions from (the pool). */
+export interface TxSource {
+  pendingForBlock(limit?: number): Transaction[];
+}
