@@ -40,8 +40,11 @@ export async function localNetwork({ cn, pn = 0, en = 0, testAccounts }) {
   return { dir, network, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Pool limits raised above Klaytn's defaults (4096 + 1024 slots) so a benchmark burst is not refused. */
+const BENCH_POOL_FLAGS = ["--txpool.exec-slots.all", "200000", "--txpool.nonexec-slots.all", "200000", "--txpool.exec-slots.account", "200000"];
+
 export function startNode(dir, node) {
-  const proc = spawn(process.execPath, [BIN, ...node.args, "--log.format", "json"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [BIN, ...node.args, ...BENCH_POOL_FLAGS, "--log.format", "json"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   const blocks = [];
   let buf = "";
   const onData = (d) => {

@@ -37,7 +37,7 @@ describe("bad input over JSON-RPC", () => {
 
   async function post(body: string | Uint8Array) {
     const r = await rawPost(url, body);
-    return { status: r.status, json: r.text ? (JSON.parse(r.text) as RpcReply | RpcReply[]) : undefined };
+    return { status: r.status, json: r.status === 200 && r.text ? (JSON.parse(r.text) as RpcReply | RpcReply[]) : undefined };
   }
 
   async function sendRaw(raw: string): Promise<RpcReply> {

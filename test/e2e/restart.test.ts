@@ -62,15 +62,22 @@ describe("restart after SIGTERM and SIGKILL", () => {
     const bobBefore = await provider.getBalance(bob.address);
 
     const txs = Array.from({ length: 400 }, (_, i) => rawTransfer(firstNonce + i, BigInt(i + 1), gasPrice));
-    // Stream the transactions in batches until some blocks have taken part of them, then kill -9.
-    let sent = 0;
-    for (; sent < txs.length; sent += 20) {
-      const batch = txs.slice(sent, sent + 20).map((t, i) => ({ jsonrpc: "2.0", id: i, method: "eth_sendRawTransaction", params: [t.raw] }));
-      await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(batch) });
-      const included = (await provider.getTransactionCount(alice.address)) - firstNonce;
-      if (included > 0 && sent >= 100) break;
+    // Stream the transactions in batches of 20, a block's worth at a time, and kill -9 while the stream is
+    // still flowing, once a few blocks have taken part of it.
+    let killed = false;
+    const stream = (async () => {
+      for (let sent = 0; sent < txs.length && !killed; sent += 20) {
+        const batch = txs.slice(sent, sent + 20).map((t, i) => ({ jsonrpc: "2.0", id: i, method: "eth_sendRawTransaction", params: [t.raw] }));
+        await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(batch) }).catch(() => undefined);
+        if (sent % 100 === 80) await waitForBlock(url, (await provider.getBlockNumber()) + 1).catch(() => undefined);
+      }
+    })();
+    while ((await provider.getTransactionCount(alice.address)) - firstNonce < 60) {
+      await waitForBlock(url, (await provider.getBlockNumber()) + 1);
     }
+    killed = true;
     const exit = await restart("SIGKILL");
+    await stream;
     expect(exit.signal).toBe("SIGKILL");
 
     const nonce = await provider.getTransactionCount(alice.address, "latest");

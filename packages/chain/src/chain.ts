@@ -130,7 +130,7 @@ export class Chain {
       }
       const number = parent.number + 1n;
       const env = this.envFor(number, req.timestamp, req.rewardbase, parent.baseFee);
-      const state = await WorldState.open(this.modules.kv, parent.stateRoot);
+      const state = await this.openState(parent.stateRoot);
       const result = await this.modules.executor.executeTransactions({
         state: state.stateManager,
         env,
@@ -185,7 +185,7 @@ export class Chain {
       const h = block.header;
       const txRoot = await orderedTrieRoot(block.transactions.map((t) => t.raw));
       mustEqual(txRoot, h.txRoot, ChainErrorCode.TX_ROOT_MISMATCH);
-      const state = await WorldState.open(this.modules.kv, parent.stateRoot);
+      const state = await this.openState(parent.stateRoot);
       const result = await this.modules.executor.executeTransactions({
         state: state.stateManager,
         env: this.envFor(h.number, h.timestamp, h.rewardbase, parent.baseFee),
@@ -243,13 +243,14 @@ export class Chain {
    */
   readStateAt(root: Uint8Array): Promise<WorldState> {
     if (this.readState && equalBytes(this.readState.root, root)) return this.readState.state;
-    const state = WorldState.open(this.modules.kv, root);
+    const state = this.openState(root);
     if (equalBytes(root, this.headHeader.stateRoot)) this.readState = { root, state };
     return state;
   }
 
   openState(root: Uint8Array): Promise<WorldState> {
-    return WorldState.open(this.modules.kv, root);
+    // The executor's Common carries the native keccak; without it the trie hashes in pure JS.
+    return WorldState.open(this.modules.kv, root, { common: this.modules.executor.common });
   }
 
   envFor(number: bigint, timestamp: bigint, coinbase: Uint8Array, baseFee: bigint | undefined): BlockEnv {

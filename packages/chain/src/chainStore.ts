@@ -11,7 +11,10 @@ import {
   encodeBlockBody,
   encodeHeader,
   encodeStoredReceipts,
+  rlpDecode,
+  rlpEncode,
 } from "@knode/types";
+import { ChainError, ChainErrorCode } from "./errors.js";
 
 export interface TxLocation {
   blockHash: Uint8Array;
@@ -43,14 +46,15 @@ export class ChainStore {
     return raw ? decodeHeader(raw) : undefined;
   }
 
+  /** The block's transactions with their senders filled in (stored beside the body, never re-recovered). */
   async getBody(hash: Uint8Array): Promise<Transaction[] | undefined> {
     const raw = await this.kv.get(bucketKey(Bucket.body, hash));
-    return raw ? decodeBlockBody(raw) : undefined;
-  }
-
-  async getBodySize(hash: Uint8Array): Promise<number> {
-    const raw = await this.kv.get(bucketKey(Bucket.body, hash));
-    return raw ? raw.length : 0;
+    if (!raw) return undefined;
+    const [body, senders] = rlpDecode(raw) as [Uint8Array, Uint8Array];
+    const txs = decodeBlockBody(body);
+    if (senders.length !== txs.length * 20) throw new ChainError({ code: ChainErrorCode.CORRUPT, what: "body senders" });
+    for (let i = 0; i < txs.length; i++) txs[i].sender = senders.slice(i * 20, i * 20 + 20);
+    return txs;
   }
 
   async getReceipts(hash: Uint8Array): Promise<StoredReceipt[] | undefined> {
@@ -90,7 +94,7 @@ export class ChainStore {
     const n = uint64ToBytes(block.header.number);
     const ops: BatchOp[] = [
       { type: "put", key: bucketKey(Bucket.header, hash), value: headerBytes ?? encodeHeader(block.header) },
-      { type: "put", key: bucketKey(Bucket.body, hash), value: encodeBlockBody(block.transactions) },
+      { type: "put", key: bucketKey(Bucket.body, hash), value: encodeBodyWithSenders(block.transactions) },
       { type: "put", key: bucketKey(Bucket.receipts, hash), value: encodeStoredReceipts(receipts) },
       { type: "put", key: bucketKey(Bucket.headerNumber, hash), value: n },
       { type: "put", key: bucketKey(Bucket.canonical, n), value: hash },
@@ -112,4 +116,18 @@ export function txLocationBytes(blockHash: Uint8Array, n: bigint, index: number)
   const idx = new Uint8Array(4);
   new DataView(idx.buffer).setUint32(0, index);
   return concatBytes(blockHash, uint64ToBytes(n), idx);
+}
+
+/**
+ * Body record: rlp([body, senders]) where senders is the 20-byte sender of each tx, concatenated. Every tx of
+ * a written block has passed execution, so its sender is known; keeping it saves a recovery per read.
+ */
+function encodeBodyWithSenders(txs: Transaction[]): Uint8Array {
+  const senders = new Uint8Array(txs.length * 20);
+  for (let i = 0; i < txs.length; i++) {
+    const s = txs[i].sender;
+    if (!s) throw new ChainError({ code: ChainErrorCode.CORRUPT, what: `tx ${i} has no sender` });
+    senders.set(s, i * 20);
+  }
+  return rlpEncode([encodeBlockBody(txs), senders]);
 }

@@ -13,6 +13,10 @@ export enum ConsensusErrorCode {
   WAL_CORRUPT = "CONSENSUS_WAL_CORRUPT",
   NOT_A_VALIDATOR = "CONSENSUS_NOT_A_VALIDATOR",
   COUNCIL_UNSUPPORTED = "CONSENSUS_COUNCIL_UNSUPPORTED",
+  INVALID_MESSAGE = "CONSENSUS_INVALID_MESSAGE",
+  MESSAGE_TOO_LARGE = "CONSENSUS_MESSAGE_TOO_LARGE",
+  BAD_SIGNATURE = "CONSENSUS_BAD_SIGNATURE",
+  INVALID_VALIDATORS = "CONSENSUS_INVALID_VALIDATORS",
 }
 
 export type ConsensusErrorType =
@@ -27,6 +31,10 @@ export type ConsensusErrorType =
   | { code: ConsensusErrorCode.DOUBLE_SIGN_REFUSED; height: string; round: number; kind: string }
   | { code: ConsensusErrorCode.WAL_CORRUPT; path: string; reason: string }
   | { code: ConsensusErrorCode.NOT_A_VALIDATOR; address: string }
-  | { code: ConsensusErrorCode.COUNCIL_UNSUPPORTED; size: number };
+  | { code: ConsensusErrorCode.COUNCIL_UNSUPPORTED; size: number }
+  | { code: ConsensusErrorCode.INVALID_MESSAGE; reason: string }
+  | { code: ConsensusErrorCode.MESSAGE_TOO_LARGE; size: number; max: number }
+  | { code: ConsensusErrorCode.BAD_SIGNATURE; reason: string }
+  | { code: ConsensusErrorCode.INVALID_VALIDATORS; reason: string };
 
 export class ConsensusError extends KnodeError<ConsensusErrorType> {}

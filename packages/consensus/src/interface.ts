@@ -1,4 +1,4 @@
-import type { Header, Transaction } from "@knode/types";
+import type { Block, Header, Transaction } from "@knode/types";
 
 /** A block built on the head and executed, waiting for its seals. The chain decides what else it carries. */
 export interface Proposal {
@@ -25,6 +25,12 @@ export interface ConsensusChain<P extends Proposal = Proposal> {
   buildProposal(req: ProposalRequest): Promise<P>;
   /** Writes the sealed block atomically and makes it the head. */
   commitProposal(proposal: P, sealedHeader: Header): Promise<void>;
+  /**
+   * Executes another validator's proposed block on the head without writing it and checks every root
+   * (tx, receipts, state, bloom, gas used); resolves with what commitProposal needs, rejects if anything
+   * differs. Needed by every node of a council larger than one; a lone validator only builds.
+   */
+  verifyProposal?(block: Block): Promise<P>;
   /** Resolves when the head changes (a block committed by us or imported). */
   onNewHead(listener: (header: Header, hash: Uint8Array) => void): () => void;
 }

@@ -1,15 +1,16 @@
 import { bytesToHex, equalBytes } from "@knode/common";
 import { addressToHex } from "@knode/crypto";
 import {
-  type Header,
-  type IstanbulExtra,
   decodeIstanbulExtra,
+  type Header,
   headerRound,
+  type IstanbulExtra,
   recoverCommitters,
   recoverProposer,
 } from "@knode/types";
+import { committeeFor, isMember } from "./committee.js";
 import { ConsensusError, ConsensusErrorCode } from "./errors.js";
-import { ProposerPolicy, selectProposer } from "./proposer.js";
+import { type ProposerPolicy, selectProposer } from "./proposer.js";
 import { quorumSize } from "./quorum.js";
 
 export interface VerifiedSeals {
@@ -44,8 +45,11 @@ export function proposerOf(h: Header): Uint8Array | undefined {
 
 /**
  * Checks a header against its parent and the council that must have produced it: linkage, block score,
- * time, the proposer seal (a council member, and the one the policy selects for the round) and the
- * committed seals (distinct council members, at least a quorum of the committee). Throws ConsensusError.
+ * time, the proposer seal and the committed seals. The seal must come from the policy's proposer of the
+ * header's round or of an earlier round (a block prepared in round r and re-proposed under QBFT keeps its
+ * first proposer's seal; the round byte says where it was committed). The committers must be distinct
+ * members of that round's committee (`sub` members drawn from the council, see committeeFor) and reach
+ * its quorum — the same rule as live consensus. Throws ConsensusError.
  */
 export function verifyHeader(
   header: Header,
@@ -54,6 +58,7 @@ export function verifyHeader(
   council: readonly Uint8Array[],
   policy: ProposerPolicy,
   nowMs: number = Date.now(),
+  sub: number = Number.MAX_SAFE_INTEGER,
 ): VerifiedSeals {
   if (!equalBytes(header.parentHash, parentHash) || header.number !== parent.number + 1n) {
     throw new ConsensusError(
@@ -64,20 +69,11 @@ export function verifyHeader(
   if (header.blockScore !== 1n) {
     throw new ConsensusError({ code: ConsensusErrorCode.INVALID_BLOCKSCORE, value: header.blockScore.toString() });
   }
-  const t = headerTimeMs(header);
-  if (t <= headerTimeMs(parent)) {
-    throw new ConsensusError(
-      { code: ConsensusErrorCode.INVALID_TIMESTAMP, reason: "not after parent" },
-      `block ${header.number} timestamp is not after its parent's`,
-    );
-  }
-  if (t > nowMs + ALLOWED_FUTURE_BLOCK_MS) {
-    throw new ConsensusError(
-      { code: ConsensusErrorCode.INVALID_TIMESTAMP, reason: "in the future" },
-      `block ${header.number} timestamp is in the future`,
-    );
-  }
+  checkTimestamp(header, parent, nowMs);
   const extra = istanbulExtraOf(header);
+  if (extra.validators.length === 0 || council.length === 0) {
+    throw new ConsensusError({ code: ConsensusErrorCode.INVALID_EXTRA, reason: "empty validator list" });
+  }
   const round = headerRound(header);
 
   let proposer: Uint8Array;
@@ -86,8 +82,9 @@ export function verifyHeader(
   } catch (e) {
     throw new ConsensusError({ code: ConsensusErrorCode.INVALID_SEAL, reason: (e as Error).message });
   }
-  const expected = selectProposer(council, proposerOf(parent), round, policy);
-  if (!equalBytes(proposer, expected)) {
+  const lastProposer = proposerOf(parent);
+  if (!isProposerUpTo(council, lastProposer, round, policy, proposer)) {
+    const expected = selectProposer(council, lastProposer, round, policy);
     throw new ConsensusError(
       { code: ConsensusErrorCode.UNAUTHORIZED_PROPOSER, proposer: addressToHex(proposer) },
       `block ${header.number} sealed by ${addressToHex(proposer)}, expected ${addressToHex(expected)}`,
@@ -103,27 +100,87 @@ export function verifyHeader(
       `block ${header.number} has an invalid committed seal: ${(e as Error).message}`,
     );
   }
+  const committee = committeeFor(council, parentHash, lastProposer, round, policy, sub);
   const seen = new Set<string>();
   for (let i = 0; i < committers.length; i++) {
     const c = committers[i];
     const key = bytesToHex(c);
-    if (seen.has(key) || !council.some((v) => equalBytes(v, c))) {
+    if (seen.has(key) || !isMember(committee, c)) {
       throw new ConsensusError(
-        { code: ConsensusErrorCode.INVALID_COMMITTED_SEAL, index: i, reason: "duplicate or not in council" },
+        { code: ConsensusErrorCode.INVALID_COMMITTED_SEAL, index: i, reason: "duplicate or not in committee" },
         `block ${header.number} committed seal ${i} is from ${addressToHex(c)}, a duplicate or non-member`,
       );
     }
     seen.add(key);
   }
-  const need = quorumSize(council.length);
+  const need = quorumSize(committee.length);
   if (committers.length < need) {
     throw new ConsensusError(
       { code: ConsensusErrorCode.INSUFFICIENT_COMMITTED_SEALS, have: committers.length, need },
       `block ${header.number} has ${committers.length} committed seals, needs ${need}`,
     );
   }
-  if (extra.validators.length === 0) {
-    throw new ConsensusError({ code: ConsensusErrorCode.INVALID_EXTRA, reason: "empty validator list" });
-  }
   return { proposer, committers, round };
+}
+
+/** Timestamp after the parent's and not beyond the allowed clock drift. */
+export function checkTimestamp(header: Header, parent: Header, nowMs: number): void {
+  const t = headerTimeMs(header);
+  if (t <= headerTimeMs(parent)) {
+    throw new ConsensusError(
+      { code: ConsensusErrorCode.INVALID_TIMESTAMP, reason: "not after parent" },
+      `block ${header.number} timestamp is not after its parent's`,
+    );
+  }
+  if (t > nowMs + ALLOWED_FUTURE_BLOCK_MS) {
+    throw new ConsensusError(
+      { code: ConsensusErrorCode.INVALID_TIMESTAMP, reason: "in the future" },
+      `block ${header.number} timestamp is in the future`,
+    );
+  }
+}
+
+/** Whether `who` is the policy's proposer for some round in 0..round. */
+export function isProposerUpTo(
+  council: readonly Uint8Array[],
+  lastProposer: Uint8Array | undefined,
+  round: number,
+  policy: ProposerPolicy,
+  who: Uint8Array,
+): boolean {
+  for (let r = round; r >= 0; r--) if (equalBytes(selectProposer(council, lastProposer, r, policy), who)) return true;
+  return false;
+}
+
+/** The block's extra must list exactly the council derived from its parent. */
+export function checkValidators(header: Header, council: readonly Uint8Array[]): void {
+  const listed = istanbulExtraOf(header).validators;
+  if (listed.length !== council.length || listed.some((v, i) => !equalBytes(v, council[i]))) {
+    throw new ConsensusError(
+      { code: ConsensusErrorCode.INVALID_VALIDATORS, reason: "extra validators differ from the council" },
+      `block ${header.number} lists a council that differs from the one derived from its parent`,
+    );
+  }
+}
+
+/** What an importer needs to know about the chain's consensus rules. */
+export interface CouncilSource {
+  readonly policy: ProposerPolicy;
+  readonly sub: number;
+  councilAfter(parent: Header): Uint8Array[];
+}
+
+/**
+ * The `verify` callback for Chain.importBlock: council from the parent (with its governance vote), the
+ * listed validators, then verifyHeader with the committee of the header's round and its quorum.
+ */
+export function makeImportVerifier(
+  rules: CouncilSource,
+  now: () => number = Date.now,
+): (header: Header, parent: Header, parentHash: Uint8Array) => VerifiedSeals {
+  return (header, parent, parentHash) => {
+    const council = rules.councilAfter(parent);
+    checkValidators(header, council);
+    return verifyHeader(header, parent, parentHash, council, rules.policy, now(), rules.sub);
+  };
 }

@@ -1,8 +1,8 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
 import { isKnodeError } from "@knode/common";
+import { afterEach, describe, expect, it } from "vitest";
 import { ConsensusErrorCode } from "../src/errors.js";
 import { SigningWal } from "../src/signingWal.js";
 

@@ -1,17 +1,17 @@
-import { describe, expect, it } from "vitest";
 import { isKnodeError } from "@knode/common";
 import { privateKeyToAddress, sign } from "@knode/crypto";
 import {
-  EMPTY_BLOOM,
-  type Header,
   commitSealDigest,
+  EMPTY_BLOOM,
   encodeIstanbulExtra,
+  type Header,
   headerHash,
   proposerSealDigest,
   setCommittedSeals,
   setHeaderRound,
   setHeaderSeal,
 } from "@knode/types";
+import { describe, expect, it } from "vitest";
 import { ConsensusErrorCode } from "../src/errors.js";
 import { ProposerPolicy } from "../src/proposer.js";
 import { verifyHeader } from "../src/verify.js";
@@ -32,7 +32,12 @@ function baseHeader(number: bigint, parentHash: Uint8Array, timestamp: bigint): 
     gasUsed: 0n,
     timestamp,
     timestampFoS: 0,
-    extraData: encodeIstanbulExtra({ vanity: new Uint8Array(32), validators: council, seal: new Uint8Array(0), committedSeals: [] }),
+    extraData: encodeIstanbulExtra({
+      vanity: new Uint8Array(32),
+      validators: council,
+      seal: new Uint8Array(0),
+      committedSeals: [],
+    }),
     governanceData: new Uint8Array(0),
     voteData: new Uint8Array(0),
     baseFee: 25_000_000_000n,
@@ -44,7 +49,10 @@ function seal(h: Header, p: number, round: number, committers: number[], digestO
   const unsealed = setHeaderRound(h, round);
   const sealed = setHeaderSeal(unsealed, sign(proposerSealDigest(unsealed), keys[p]));
   const digest = digestOverride ?? commitSealDigest(headerHash(sealed));
-  return setCommittedSeals(sealed, committers.map((c) => sign(digest, keys[c])));
+  return setCommittedSeals(
+    sealed,
+    committers.map((c) => sign(digest, keys[c])),
+  );
 }
 
 const parent = baseHeader(0n, new Uint8Array(32), 1_000n);
@@ -72,7 +80,13 @@ describe("verifyHeader", () => {
   });
 
   it("refuses a committed seal over the wrong digest (the block cannot be imported)", () => {
-    const wrong = seal(baseHeader(1n, parentHash, 1_001n), 0, 0, [0, 1, 2], commitSealDigest(new Uint8Array(32).fill(9)));
+    const wrong = seal(
+      baseHeader(1n, parentHash, 1_001n),
+      0,
+      0,
+      [0, 1, 2],
+      commitSealDigest(new Uint8Array(32).fill(9)),
+    );
     // the seals recover to strangers, so they fail membership
     expect(codeOf(() => verifyHeader(wrong, parent, parentHash, council, ProposerPolicy.RoundRobin, now))).toBe(
       ConsensusErrorCode.INVALID_COMMITTED_SEAL,
