@@ -29,7 +29,9 @@ for (const name of selected) {
   results.push(r);
 }
 console.log("");
-console.log("case        txs    committed TPS  p50 latency  p99 latency  block interval  exec ms/block (mean/max)  peak RSS");
+console.log(
+  "case        txs    committed TPS  p50 latency  p99 latency  block interval  exec ms/block (mean/max)  peak RSS",
+);
 for (const r of results) {
   console.log(
     `${r.case.padEnd(11)} ${String(r.txs).padEnd(6)} ${r.committedTps.toFixed(0).padStart(13)}  ${`${r.latencyP50Ms} ms`.padStart(11)}  ${`${r.latencyP99Ms} ms`.padStart(11)}  ${`${r.meanBlockIntervalMs} ms`.padStart(14)}  ${`${r.execMsPerBlockMean}/${r.execMsPerBlockMax}`.padStart(24)}  ${r.peakRssMb} MiB`,

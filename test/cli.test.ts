@@ -54,11 +54,17 @@ describe("knode CLI", () => {
     }
     const enPeers = JSON.parse(readFileSync(path.join(dir, "en0/klay/static-nodes.json"), "utf8")) as string[];
     expect(enPeers).toEqual([network.nodes[2].p2p]);
-    for (const a of network.testAccounts) expect(BigInt(genesis.alloc[a.address.slice(2)]?.balance ?? genesis.alloc[a.address]?.balance)).toBeGreaterThan(0n);
+    for (const a of network.testAccounts)
+      expect(BigInt(genesis.alloc[a.address.slice(2)]?.balance ?? genesis.alloc[a.address]?.balance)).toBeGreaterThan(
+        0n,
+      );
     // init refuses a datadir holding another genesis
     const other = await setupLocalNetwork({ cn: 1 });
     cleanups.push(other.cleanup);
-    expectOneLineError(runKnode(["init", "--datadir", path.join(dir, "cn0"), path.join(other.dir, "genesis.json")]), /genesis/);
+    expectOneLineError(
+      runKnode(["init", "--datadir", path.join(dir, "cn0"), path.join(other.dir, "genesis.json")]),
+      /genesis/,
+    );
   });
 
   it("manages keystore accounts", () => {
@@ -98,4 +104,3 @@ describe("knode CLI", () => {
     }
   });
 });
-

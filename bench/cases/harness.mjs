@@ -28,29 +28,62 @@ export async function freePort(count) {
 export async function localNetwork({ cn, pn = 0, en = 0, testAccounts }) {
   const dir = mkdtempSync(path.join(tmpdir(), "knode-bench-"));
   const total = cn + pn + en;
-  const r = spawnSync(process.execPath, [BIN, "setup", "local", "--cn", String(cn), "--pn", String(pn), "--en", String(en),
-    "--test-accounts", String(testAccounts), "--base-port", String(await freePort(total)),
-    "--rpc-base-port", String(await freePort(2 * total)), "-o", dir], { encoding: "utf8" });
+  const r = spawnSync(
+    process.execPath,
+    [
+      BIN,
+      "setup",
+      "local",
+      "--cn",
+      String(cn),
+      "--pn",
+      String(pn),
+      "--en",
+      String(en),
+      "--test-accounts",
+      String(testAccounts),
+      "--base-port",
+      String(await freePort(total)),
+      "--rpc-base-port",
+      String(await freePort(2 * total)),
+      "-o",
+      dir,
+    ],
+    { encoding: "utf8" },
+  );
   if (r.status !== 0) throw new Error(r.stderr);
   const network = JSON.parse(readFileSync(path.join(dir, "network.json"), "utf8"));
   for (const n of network.nodes) {
-    const i = spawnSync(process.execPath, [BIN, "init", "--datadir", path.join(dir, n.datadir), path.join(dir, "genesis.json")], { encoding: "utf8" });
+    const i = spawnSync(
+      process.execPath,
+      [BIN, "init", "--datadir", path.join(dir, n.datadir), path.join(dir, "genesis.json")],
+      { encoding: "utf8" },
+    );
     if (i.status !== 0) throw new Error(i.stderr);
   }
   return { dir, network, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Pool limits raised above Klaytn's defaults (4096 + 1024 slots) so a benchmark burst is not refused. */
-const BENCH_POOL_FLAGS = ["--txpool.exec-slots.all", "200000", "--txpool.nonexec-slots.all", "200000", "--txpool.exec-slots.account", "200000"];
+const BENCH_POOL_FLAGS = [
+  "--txpool.exec-slots.all",
+  "200000",
+  "--txpool.nonexec-slots.all",
+  "200000",
+  "--txpool.exec-slots.account",
+  "200000",
+];
 
 export function startNode(dir, node) {
-  const proc = spawn(process.execPath, [BIN, ...node.args, ...BENCH_POOL_FLAGS, "--log.format", "json"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [BIN, ...node.args, ...BENCH_POOL_FLAGS, "--log.format", "json"], {
+    cwd: dir,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const blocks = [];
   let buf = "";
   const onData = (d) => {
     buf += d.toString();
-    let i;
-    while ((i = buf.indexOf("\n")) >= 0) {
+    for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
       try {
@@ -62,11 +95,23 @@ export function startNode(dir, node) {
   proc.stdout.on("data", onData);
   proc.stderr.on("data", onData);
   const exited = new Promise((resolve) => proc.once("exit", resolve));
-  return { proc, blocks, exited, stop: async () => { proc.kill("SIGTERM"); await exited; } };
+  return {
+    proc,
+    blocks,
+    exited,
+    stop: async () => {
+      proc.kill("SIGTERM");
+      await exited;
+    },
+  };
 }
 
 export async function rpc(url, method, params = []) {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
   const body = await res.json();
   if (body.error) throw new Error(body.error.message);
   return body.result;
@@ -74,7 +119,11 @@ export async function rpc(url, method, params = []) {
 
 export async function waitReady(url) {
   for (let i = 0; i < 300; i++) {
-    try { return await rpc(url, "eth_blockNumber"); } catch { await new Promise((r) => setTimeout(r, 100)); }
+    try {
+      return await rpc(url, "eth_blockNumber");
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
   throw new Error("node did not start");
 }
@@ -83,7 +132,9 @@ export function peakRssMb(pid) {
   try {
     const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmHWM:\s+(\d+) kB/);
     return m ? Math.round(Number(m[1]) / 1024) : null;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 export function percentile(sorted, p) {

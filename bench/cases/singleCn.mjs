@@ -1,4 +1,4 @@
-import { hexToBytes, bytesToHex } from "@knode/common";
+import { bytesToHex, hexToBytes } from "@knode/common";
 import { privateKeyToAddress } from "@knode/crypto";
 import { signTransaction } from "@knode/types";
 import { localNetwork, peakRssMb, percentile, rpc, startNode, waitReady } from "./harness.mjs";
@@ -23,8 +23,19 @@ export async function singleCn({ txs, senders, batch }) {
       for (const key of keys) {
         if (load.length >= txs) break;
         const tx = signTransaction(
-          { type: 0, chainId, nonce: BigInt(n), gasPrice, maxFeePerGas: gasPrice, maxPriorityFeePerGas: gasPrice,
-            gasLimit: 21000n, to, value: 1n, data: new Uint8Array(0), accessList: [] },
+          {
+            type: 0,
+            chainId,
+            nonce: BigInt(n),
+            gasPrice,
+            maxFeePerGas: gasPrice,
+            maxPriorityFeePerGas: gasPrice,
+            gasLimit: 21000n,
+            to,
+            value: 1n,
+            data: new Uint8Array(0),
+            accessList: [],
+          },
           key,
         );
         load.push({ raw: bytesToHex(tx.raw), hash: bytesToHex(tx.hash) });
@@ -38,8 +49,17 @@ export async function singleCn({ txs, senders, batch }) {
         const slice = load.slice(i, i + batch);
         const now = Date.now();
         for (const t of slice) submitted.set(t.hash, now);
-        const body = slice.map((t, j) => ({ jsonrpc: "2.0", id: j, method: "eth_sendRawTransaction", params: [t.raw] }));
-        await fetch(node.rpc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+        const body = slice.map((t, j) => ({
+          jsonrpc: "2.0",
+          id: j,
+          method: "eth_sendRawTransaction",
+          params: [t.raw],
+        }));
+        await fetch(node.rpc, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
       }
     })();
     const latencies = [];
@@ -71,7 +91,9 @@ export async function singleCn({ txs, senders, batch }) {
     const last = withTxs[withTxs.length - 1];
     const spanMs = last && first ? last.ms - first.ms : 1;
     const intervals = blockTimes.slice(1).map((b, i) => b.ms - blockTimes[i].ms);
-    const exec = cn.blocks.filter((b) => Number(b.number) > startHead && Number(b.txs ?? 1) > 0).map((b) => b.buildMs);
+    const exec = cn.blocks
+      .filter((b) => Number(b.number) > startHead && b.txs > 0 && typeof b.execMs === "number")
+      .map((b) => b.execMs);
     latencies.sort((a, b) => a - b);
     return {
       case: "single-cn",

@@ -1,6 +1,13 @@
 import { JsonRpcProvider, type SigningKey, Transaction, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KnodeProcess, type NetworkInfo, rawPost, rpcCall, setupLocalNetwork, waitForBlock } from "../helpers/knodeProcess.js";
+import {
+  KnodeProcess,
+  type NetworkInfo,
+  rawPost,
+  rpcCall,
+  setupLocalNetwork,
+  waitForBlock,
+} from "../helpers/knodeProcess.js";
 
 interface RpcReply {
   id?: unknown;
@@ -37,11 +44,15 @@ describe("bad input over JSON-RPC", () => {
 
   async function post(body: string | Uint8Array) {
     const r = await rawPost(url, body);
-    return { status: r.status, json: r.status === 200 && r.text ? (JSON.parse(r.text) as RpcReply | RpcReply[]) : undefined };
+    return {
+      status: r.status,
+      json: r.status === 200 && r.text ? (JSON.parse(r.text) as RpcReply | RpcReply[]) : undefined,
+    };
   }
 
   async function sendRaw(raw: string): Promise<RpcReply> {
-    return (await post(JSON.stringify({ jsonrpc: "2.0", id: 7, method: "eth_sendRawTransaction", params: [raw] }))).json as RpcReply;
+    return (await post(JSON.stringify({ jsonrpc: "2.0", id: 7, method: "eth_sendRawTransaction", params: [raw] })))
+      .json as RpcReply;
   }
 
   function signed(
@@ -69,7 +80,9 @@ describe("bad input over JSON-RPC", () => {
     expect((unknown.json as RpcReply).error?.code).toBe(-32601);
     expect((unknown.json as RpcReply).error?.message).toContain("does not exist");
 
-    const badParams = await post(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "eth_getBalance", params: ["0x1234", "latest"] }));
+    const badParams = await post(
+      JSON.stringify({ jsonrpc: "2.0", id: 2, method: "eth_getBalance", params: ["0x1234", "latest"] }),
+    );
     expect((badParams.json as RpcReply).error?.code).toBe(-32602);
 
     const tooMany = await post(JSON.stringify({ jsonrpc: "2.0", id: 3, method: "eth_blockNumber", params: [1, 2, 3] }));
@@ -78,7 +91,12 @@ describe("bad input over JSON-RPC", () => {
     const empty = await post("[]");
     expect((empty.json as RpcReply).error?.code).toBe(-32600);
 
-    const batch = Array.from({ length: 1001 }, (_, i) => ({ jsonrpc: "2.0", id: i, method: "eth_blockNumber", params: [] }));
+    const batch = Array.from({ length: 1001 }, (_, i) => ({
+      jsonrpc: "2.0",
+      id: i,
+      method: "eth_blockNumber",
+      params: [],
+    }));
     const big = await post(JSON.stringify(batch));
     const bigReply = Array.isArray(big.json) ? big.json[0] : big.json;
     expect(bigReply?.error?.message).toMatch(/batch too large/);
@@ -86,7 +104,14 @@ describe("bad input over JSON-RPC", () => {
     const okBatch = await post(JSON.stringify(batch.slice(0, 3)));
     expect(Array.isArray(okBatch.json) && okBatch.json.length).toBe(3);
 
-    const huge = await post(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_call", params: [{ data: `0x${"00".repeat(3 * 1024 * 1024)}` }] }));
+    const huge = await post(
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "eth_call",
+        params: [{ data: `0x${"00".repeat(3 * 1024 * 1024)}` }],
+      }),
+    );
     expect(huge.status).toBe(413);
   });
 

@@ -35,7 +35,15 @@ describe("restart after SIGTERM and SIGKILL", () => {
   }
 
   function rawTransfer(nonce: number, value: bigint, gasPrice: bigint): { raw: string; hash: string } {
-    const tx = Transaction.from({ type: 0, to: bob.address, nonce, gasLimit: 21_000n, gasPrice, value, chainId: net.network.chainId });
+    const tx = Transaction.from({
+      type: 0,
+      to: bob.address,
+      nonce,
+      gasLimit: 21_000n,
+      gasPrice,
+      value,
+      chainId: net.network.chainId,
+    });
     tx.signature = alice.signingKey.sign(tx.unsignedHash);
     return { raw: tx.serialized, hash: tx.hash ?? "" };
   }
@@ -67,8 +75,14 @@ describe("restart after SIGTERM and SIGKILL", () => {
     let killed = false;
     const stream = (async () => {
       for (let sent = 0; sent < txs.length && !killed; sent += 20) {
-        const batch = txs.slice(sent, sent + 20).map((t, i) => ({ jsonrpc: "2.0", id: i, method: "eth_sendRawTransaction", params: [t.raw] }));
-        await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(batch) }).catch(() => undefined);
+        const batch = txs
+          .slice(sent, sent + 20)
+          .map((t, i) => ({ jsonrpc: "2.0", id: i, method: "eth_sendRawTransaction", params: [t.raw] }));
+        await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(batch),
+        }).catch(() => undefined);
         if (sent % 100 === 80) await waitForBlock(url, (await provider.getBlockNumber()) + 1).catch(() => undefined);
       }
     })();

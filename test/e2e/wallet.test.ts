@@ -1,4 +1,4 @@
-import { ContractFactory, JsonRpcProvider, Wallet, ethers } from "ethers";
+import { ContractFactory, ethers, JsonRpcProvider, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KnodeProcess, type NetworkInfo, setupLocalNetwork, waitForBlock } from "../helpers/knodeProcess.js";
 import { compileTestToken } from "../helpers/solc.js";
@@ -18,7 +18,10 @@ describe("one-CN chain driven by ethers", () => {
     net = await setupLocalNetwork({ cn: 1, testAccounts: 3 });
     node = KnodeProcess.start(net.dir, net.network.nodes[0]);
     await node.ready();
-    provider = new JsonRpcProvider(net.network.nodes[0].rpc, net.network.chainId, { staticNetwork: true, pollingInterval: 100 });
+    provider = new JsonRpcProvider(net.network.nodes[0].rpc, net.network.chainId, {
+      staticNetwork: true,
+      pollingInterval: 100,
+    });
     alice = new Wallet(net.network.testAccounts[0].privateKey, provider);
     bob = new Wallet(net.network.testAccounts[1].privateKey, provider);
   }, 60_000);

@@ -61,18 +61,35 @@ function portIsFree(port: number): Promise<boolean> {
 }
 
 /** `knode setup local` into a fresh temp dir with free ports; returns the dir and network.json. */
-export async function setupLocalNetwork(opts: { cn: number; pn?: number; en?: number; testAccounts?: number; extra?: string[] }) {
+export async function setupLocalNetwork(opts: {
+  cn: number;
+  pn?: number;
+  en?: number;
+  testAccounts?: number;
+  extra?: string[];
+}) {
   const dir = tempDir();
   const total = opts.cn + (opts.pn ?? 0) + (opts.en ?? 0);
   const p2pBase = await freePortRange(total);
   const rpcBase = await freePortRange(2 * total);
   const r = runKnode([
-    "setup", "local",
-    "--cn", String(opts.cn), "--pn", String(opts.pn ?? 0), "--en", String(opts.en ?? 0),
-    "--test-accounts", String(opts.testAccounts ?? 4),
-    "--base-port", String(p2pBase), "--rpc-base-port", String(rpcBase),
+    "setup",
+    "local",
+    "--cn",
+    String(opts.cn),
+    "--pn",
+    String(opts.pn ?? 0),
+    "--en",
+    String(opts.en ?? 0),
+    "--test-accounts",
+    String(opts.testAccounts ?? 4),
+    "--base-port",
+    String(p2pBase),
+    "--rpc-base-port",
+    String(rpcBase),
     ...(opts.extra ?? []),
-    "-o", dir,
+    "-o",
+    dir,
   ]);
   if (r.status !== 0) throw new Error(`setup local failed: ${r.stderr}`);
   const network = JSON.parse(readFileSync(path.join(dir, "network.json"), "utf8")) as NetworkInfo;

@@ -1,16 +1,16 @@
-import { type Logger, Mutex, bytesToHex, equalBytes } from "@knode/common";
+import { bytesToHex, equalBytes, type Logger, Mutex } from "@knode/common";
 import type { BatchOp, KvStore } from "@knode/db";
 import { type BlockEnv, type BlockExecutor, KNODE_BLOCK_GAS_LIMIT } from "@knode/evm";
-import { WorldState, orderedTrieRoot } from "@knode/state";
+import { orderedTrieRoot, WorldState } from "@knode/state";
 import {
   type Block,
-  type GenesisSpec,
-  type Header,
-  type StoredReceipt,
-  type Transaction,
   encodeHeader,
   encodeReceipt,
+  type GenesisSpec,
+  type Header,
   headerHash,
+  type StoredReceipt,
+  type Transaction,
 } from "@knode/types";
 import { ChainStore, type TxLocation } from "./chainStore.js";
 import { ChainError, ChainErrorCode } from "./errors.js";
@@ -41,6 +41,7 @@ export interface BuiltBlock {
   readonly receipts: StoredReceipt[];
   readonly stateOps: BatchOp[];
   readonly skipped: { tx: Transaction; reason: string }[];
+  readonly execMs: number;
 }
 
 export type NewBlockListener = (block: Block, hash: Uint8Array, receipts: StoredReceipt[]) => void;
@@ -129,6 +130,7 @@ export class Chain {
         throw new ChainError({ code: ChainErrorCode.UNKNOWN_PARENT, parent: bytesToHex(req.parentHash) });
       }
       const number = parent.number + 1n;
+      const started = performance.now();
       const env = this.envFor(number, req.timestamp, req.rewardbase, parent.baseFee);
       const state = await this.openState(parent.stateRoot);
       const result = await this.modules.executor.executeTransactions({
@@ -157,7 +159,14 @@ export class Chain {
         voteData: req.voteData,
         baseFee: parent.baseFee,
       };
-      return { header, transactions: result.included, receipts: result.receipts, stateOps: ops, skipped: result.skipped };
+      return {
+        header,
+        transactions: result.included,
+        receipts: result.receipts,
+        stateOps: ops,
+        skipped: result.skipped,
+        execMs: Math.round(performance.now() - started),
+      };
     });
   }
 
@@ -175,39 +184,70 @@ export class Chain {
    * Imports a sealed block from elsewhere: `verify` checks the consensus seals against the parent, then the
    * block is re-executed and every root compared before the atomic write.
    */
-  async importBlock(block: Block, verify: (header: Header, parent: Header, parentHash: Uint8Array) => void): Promise<void> {
+  async importBlock(
+    block: Block,
+    verify: (header: Header, parent: Header, parentHash: Uint8Array) => void,
+  ): Promise<void> {
     await this.writeLock.run(async () => {
-      const parent = this.headHeader;
-      if (!equalBytes(block.header.parentHash, this.headHashValue)) {
-        throw new ChainError({ code: ChainErrorCode.NOT_HEAD_CHILD, number: block.header.number.toString() });
-      }
-      verify(block.header, parent, this.headHashValue);
-      const h = block.header;
-      const txRoot = await orderedTrieRoot(block.transactions.map((t) => t.raw));
-      mustEqual(txRoot, h.txRoot, ChainErrorCode.TX_ROOT_MISMATCH);
-      const state = await this.openState(parent.stateRoot);
-      const result = await this.modules.executor.executeTransactions({
-        state: state.stateManager,
-        env: this.envFor(h.number, h.timestamp, h.rewardbase, parent.baseFee),
-        txs: block.transactions,
-        mode: "import",
-      });
-      await this.modules.executor.applyBlockReward(state.stateManager, h.rewardbase);
-      const { stateRoot, ops } = await state.commit();
-      if (result.gasUsed !== h.gasUsed) {
-        throw new ChainError({
-          code: ChainErrorCode.GAS_USED_MISMATCH,
-          expected: h.gasUsed.toString(),
-          actual: result.gasUsed.toString(),
-        });
-      }
-      mustEqual(await orderedTrieRoot(result.receipts.map(encodeReceipt)), h.receiptsRoot, ChainErrorCode.RECEIPTS_ROOT_MISMATCH);
-      mustEqual(stateRoot, h.stateRoot, ChainErrorCode.STATE_ROOT_MISMATCH);
-      if (!equalBytes(combineBlooms(result.receipts), h.logsBloom)) {
-        throw new ChainError({ code: ChainErrorCode.BLOOM_MISMATCH });
-      }
-      await this.writeBlock(block, result.receipts, ops);
+      verify(block.header, this.headHeader, this.headHashValue);
+      const checked = await this.execute(block);
+      await this.writeBlock(block, checked.receipts, checked.stateOps);
     });
+  }
+
+  /**
+   * Re-executes a block proposed on the head (not yet committed-sealed) and checks every root; the result
+   * is what commitProposal writes once the block gathers its committed seals.
+   */
+  async verifyProposal(block: Block): Promise<BuiltBlock> {
+    return this.writeLock.run(() => this.execute(block));
+  }
+
+  private async execute(block: Block): Promise<BuiltBlock> {
+    const parent = this.headHeader;
+    const h = block.header;
+    if (!equalBytes(h.parentHash, this.headHashValue) || h.number !== parent.number + 1n) {
+      throw new ChainError({ code: ChainErrorCode.NOT_HEAD_CHILD, number: h.number.toString() });
+    }
+    const started = performance.now();
+    const txRoot = await orderedTrieRoot(block.transactions.map((t) => t.raw));
+    mustEqual(txRoot, h.txRoot, ChainErrorCode.TX_ROOT_MISMATCH);
+    const state = await this.openState(parent.stateRoot);
+    const result = await this.modules.executor.executeTransactions({
+      state: state.stateManager,
+      env: this.envFor(h.number, h.timestamp, h.rewardbase, parent.baseFee),
+      txs: block.transactions,
+      mode: "import",
+    });
+    await this.modules.executor.applyBlockReward(state.stateManager, h.rewardbase);
+    const { stateRoot, ops } = await state.commit();
+    if (result.gasUsed !== h.gasUsed) {
+      throw new ChainError({
+        code: ChainErrorCode.GAS_USED_MISMATCH,
+        expected: h.gasUsed.toString(),
+        actual: result.gasUsed.toString(),
+      });
+    }
+    mustEqual(
+      await orderedTrieRoot(result.receipts.map(encodeReceipt)),
+      h.receiptsRoot,
+      ChainErrorCode.RECEIPTS_ROOT_MISMATCH,
+    );
+    mustEqual(stateRoot, h.stateRoot, ChainErrorCode.STATE_ROOT_MISMATCH);
+    if (!equalBytes(combineBlooms(result.receipts), h.logsBloom)) {
+      throw new ChainError({ code: ChainErrorCode.BLOOM_MISMATCH });
+    }
+    if (h.baseFee !== parent.baseFee) {
+      throw new ChainError({ code: ChainErrorCode.BASE_FEE_MISMATCH }, "block base fee differs from its parent's");
+    }
+    return {
+      header: h,
+      transactions: block.transactions,
+      receipts: result.receipts,
+      stateOps: ops,
+      skipped: [],
+      execMs: Math.round(performance.now() - started),
+    };
   }
 
   // ---- reads ----

@@ -1,18 +1,18 @@
 import { bytesToUint64, concatBytes, equalBytes, uint64ToBytes, utf8ToBytes } from "@knode/common";
-import { type BatchOp, Bucket, type KvStore, bucketKey } from "@knode/db";
+import { type BatchOp, Bucket, bucketKey, type KvStore } from "@knode/db";
 import {
   type Block,
-  type Header,
-  type StoredReceipt,
-  type Transaction,
   decodeBlockBody,
   decodeHeader,
   decodeStoredReceipts,
   encodeBlockBody,
   encodeHeader,
   encodeStoredReceipts,
+  type Header,
   rlpDecode,
   rlpEncode,
+  type StoredReceipt,
+  type Transaction,
 } from "@knode/types";
 import { ChainError, ChainErrorCode } from "./errors.js";
 
@@ -52,7 +52,8 @@ export class ChainStore {
     if (!raw) return undefined;
     const [body, senders] = rlpDecode(raw) as [Uint8Array, Uint8Array];
     const txs = decodeBlockBody(body);
-    if (senders.length !== txs.length * 20) throw new ChainError({ code: ChainErrorCode.CORRUPT, what: "body senders" });
+    if (senders.length !== txs.length * 20)
+      throw new ChainError({ code: ChainErrorCode.CORRUPT, what: "body senders" });
     for (let i = 0; i < txs.length; i++) txs[i].sender = senders.slice(i * 20, i * 20 + 20);
     return txs;
   }
@@ -81,7 +82,7 @@ export class ChainStore {
 
   async getTxLocation(txHash: Uint8Array): Promise<TxLocation | undefined> {
     const raw = await this.kv.get(bucketKey(Bucket.txLookup, txHash));
-    if (!raw || raw.length !== 44) return undefined;
+    if (raw?.length !== 44) return undefined;
     return {
       blockHash: raw.subarray(0, 32),
       blockNumber: bytesToUint64(raw.subarray(32, 40)),

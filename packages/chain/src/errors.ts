@@ -10,6 +10,7 @@ export enum ChainErrorCode {
   RECEIPTS_ROOT_MISMATCH = "CHAIN_RECEIPTS_ROOT_MISMATCH",
   GAS_USED_MISMATCH = "CHAIN_GAS_USED_MISMATCH",
   BLOOM_MISMATCH = "CHAIN_BLOOM_MISMATCH",
+  BASE_FEE_MISMATCH = "CHAIN_BASE_FEE_MISMATCH",
   CORRUPT = "CHAIN_CORRUPT",
 }
 
@@ -23,6 +24,7 @@ export type ChainErrorType =
   | { code: ChainErrorCode.RECEIPTS_ROOT_MISMATCH; expected: string; actual: string }
   | { code: ChainErrorCode.GAS_USED_MISMATCH; expected: string; actual: string }
   | { code: ChainErrorCode.BLOOM_MISMATCH }
+  | { code: ChainErrorCode.BASE_FEE_MISMATCH }
   | { code: ChainErrorCode.CORRUPT; what: string };
 
 export class ChainError extends KnodeError<ChainErrorType> {}

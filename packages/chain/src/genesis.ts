@@ -1,5 +1,5 @@
-import { type BatchOp, type KvStore } from "@knode/db";
-import { EMPTY_TRIE_ROOT, buildGenesisState } from "@knode/state";
+import type { BatchOp, KvStore } from "@knode/db";
+import { buildGenesisState, EMPTY_TRIE_ROOT } from "@knode/state";
 import { EMPTY_BLOOM, type GenesisSpec, type Header } from "@knode/types";
 
 const ZERO_HASH = new Uint8Array(32);

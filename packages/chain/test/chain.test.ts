@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
 import { equalBytes, isKnodeError, nullLogger } from "@knode/common";
 import { privateKeyToAddress } from "@knode/crypto";
 import { LevelKvStore, MemoryKvStore } from "@knode/db";
 import { BlockExecutor } from "@knode/evm";
-import { type GenesisSpec, type Header, genesisExtraData, signTransaction } from "@knode/types";
+import { type GenesisSpec, genesisExtraData, type Header, signTransaction } from "@knode/types";
+import { afterEach, describe, expect, it } from "vitest";
 import { Chain, ChainErrorCode } from "../src/index.js";
 
 const alice = new Uint8Array(32).fill(7);
@@ -20,7 +20,11 @@ function genesis(): GenesisSpec {
     config: {
       chainId: CHAIN_ID,
       istanbul: { epoch: 604800n, policy: 0, sub: 21 },
-      governance: { governanceMode: "single", governingNode: "0x00", reward: { mintingAmount: 10n ** 18n, ratio: "100/0/0" } },
+      governance: {
+        governanceMode: "single",
+        governingNode: "0x00",
+        reward: { mintingAmount: 10n ** 18n, ratio: "100/0/0" },
+      },
       unitPrice: UNIT_PRICE,
       blockPeriod: 1,
     },
@@ -85,7 +89,9 @@ describe("Chain", () => {
     expect(first.created).toBe(true);
     expect((await Chain.initGenesis(kv, genesis())).created).toBe(false);
     const other = { ...genesis(), timestamp: 2000n };
-    await expect(Chain.initGenesis(kv, other)).rejects.toSatisfy((e: unknown) => isKnodeError(e, ChainErrorCode.GENESIS_MISMATCH));
+    await expect(Chain.initGenesis(kv, other)).rejects.toSatisfy((e: unknown) =>
+      isKnodeError(e, ChainErrorCode.GENESIS_MISMATCH),
+    );
   });
 
   it("builds, commits and reopens blocks from LevelDB with state, receipts and lookups", async () => {
@@ -130,8 +136,8 @@ describe("Chain", () => {
     const noVerify = () => undefined;
 
     const tampered: Header = { ...block.header, stateRoot: new Uint8Array(32).fill(1) };
-    await expect(b.importBlock({ header: tampered, transactions: block.transactions }, noVerify)).rejects.toSatisfy((e: unknown) =>
-      isKnodeError(e, ChainErrorCode.STATE_ROOT_MISMATCH),
+    await expect(b.importBlock({ header: tampered, transactions: block.transactions }, noVerify)).rejects.toSatisfy(
+      (e: unknown) => isKnodeError(e, ChainErrorCode.STATE_ROOT_MISMATCH),
     );
     expect(b.headNumber).toBe(0n);
     await b.importBlock(block, noVerify);

@@ -1,2 +1,2 @@
-export { buildProgram, main } from "./main.js";
 export { type NetworkDescription, type NetworkNode, setupLocal } from "./commands/setupLocal.js";
+export { buildProgram, main } from "./main.js";

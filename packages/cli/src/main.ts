@@ -1,7 +1,7 @@
-import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { errorMessage } from "@knode/common";
 import { randomPrivateKey } from "@knode/crypto";
 import { KNODE_VERSION } from "@knode/node";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { accountImport, accountList, accountNew } from "./commands/account.js";
 import { attach } from "./commands/attach.js";
 import { initCommand } from "./commands/init.js";
@@ -56,7 +56,9 @@ export function buildProgram(): Command {
     .requiredOption("-o, --out <dir>", "output directory (must be empty)")
     .action((o) => {
       const net = setupLocal(o);
-      process.stdout.write(`Wrote ${net.nodes.length} nodes and ${net.testAccounts.length} test accounts to ${o.out}\n`);
+      process.stdout.write(
+        `Wrote ${net.nodes.length} nodes and ${net.testAccounts.length} test accounts to ${o.out}\n`,
+      );
     });
 
   program
@@ -66,6 +68,8 @@ export function buildProgram(): Command {
     .option("--pn <n>", "proxy nodes", count(0), 1)
     .option("--en <n>", "endpoint nodes", count(0), 1)
     .option("--dir <dir>", "network folder", ".localnet")
+    .option("--base-port <port>", "first p2p port (new networks)", count(1), defaultSetupLocalOptions.basePort)
+    .option("--rpc-base-port <port>", "first RPC port (new networks)", count(1), defaultSetupLocalOptions.rpcBasePort)
     .action(async (o) => localnet(o));
 
   const account = program.command("account").description("manage keystore accounts");

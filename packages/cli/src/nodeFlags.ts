@@ -1,5 +1,5 @@
+import { defaultNodeOptions, type NodeOptions, type NodeRole } from "@knode/node";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { type NodeOptions, type NodeRole, defaultNodeOptions } from "@knode/node";
 import { readConfigFile } from "./config.js";
 import { CliError, CliErrorCode } from "./errors.js";
 
@@ -65,6 +65,11 @@ export function addNodeFlags(cmd: Command): Command {
   return cmd;
 }
 
+/** Commander's property name for a long flag: dashes camel-cased, dots kept. */
+function attributeOf(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
 export function defaultDatadir(): string {
   return `${process.env.HOME ?? "."}/.knode`;
 }
@@ -93,7 +98,10 @@ export function effectiveFlags(cmd: Command): Record<string, unknown> {
       }
     }
     if (opt.argChoices && !opt.argChoices.includes(String(value))) {
-      throw new CliError(CliErrorCode.BAD_CONFIG, `config file ${conf}: ${key} must be one of ${opt.argChoices.join(", ")}`);
+      throw new CliError(
+        CliErrorCode.BAD_CONFIG,
+        `config file ${conf}: ${key} must be one of ${opt.argChoices.join(", ")}`,
+      );
     }
     values[attr] = value;
   }
@@ -104,7 +112,7 @@ export function toNodeOptions(f: Record<string, unknown>): NodeOptions {
   if (f.unlock && !f.password) throw new CliError(CliErrorCode.BAD_FLAG, "--unlock needs --password FILE");
   const txpool: Record<string, number> = {};
   for (const [flag, field] of TXPOOL_FLAGS) {
-    const v = f[flag];
+    const v = f[attributeOf(flag)];
     if (typeof v === "number") txpool[field] = v;
   }
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { KnodeError, Mutex, deferred, installPromiseWithResolvers, isKnodeError, sleep } from "../src/index.js";
+import { deferred, installPromiseWithResolvers, isKnodeError, KnodeError, Mutex, sleep } from "../src/index.js";
 
 describe("async helpers", () => {
   it("Mutex runs critical sections one at a time in order", async () => {
@@ -34,7 +34,9 @@ describe("async helpers", () => {
     P.withResolvers = undefined;
     try {
       installPromiseWithResolvers();
-      const r = (Promise as unknown as { withResolvers: <T>() => { promise: Promise<T>; resolve: (v: T) => void } }).withResolvers<number>();
+      const r = (
+        Promise as unknown as { withResolvers: <T>() => { promise: Promise<T>; resolve: (v: T) => void } }
+      ).withResolvers<number>();
       r.resolve(7);
       await expect(r.promise).resolves.toBe(7);
     } finally {

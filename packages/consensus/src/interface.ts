@@ -4,6 +4,8 @@ import type { Block, Header, Transaction } from "@knode/types";
 export interface Proposal {
   readonly header: Header;
   readonly transactions: readonly Transaction[];
+  /** Wall time spent executing the block (building or verifying it), for the per-block log line. */
+  readonly execMs?: number;
 }
 
 export interface ProposalRequest {

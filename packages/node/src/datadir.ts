@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { KnodeError, bytesToHex, hexToBytesLoose } from "@knode/common";
+import { bytesToHex, hexToBytesLoose, KnodeError } from "@knode/common";
 import { isValidPrivateKey, randomPrivateKey } from "@knode/crypto";
 import { type GenesisSpec, parseGenesis } from "@knode/types";
 
@@ -32,7 +32,7 @@ export function parseNodeKey(text: string, source: string): Uint8Array {
   } catch {
     key = undefined;
   }
-  if (!key || key.length !== 32 || !isValidPrivateKey(key)) {
+  if (key?.length !== 32 || !isValidPrivateKey(key)) {
     throw new NodeKeyError({ code: NodeKeyErrorCode.INVALID, source }, `invalid node key in ${source}`);
   }
   return key;

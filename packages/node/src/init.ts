@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { KnodeError, bytesToHex } from "@knode/common";
 import { Chain } from "@knode/chain";
+import { bytesToHex, KnodeError } from "@knode/common";
 import { LevelKvStore } from "@knode/db";
 import { parseGenesis } from "@knode/types";
 import { datadirPaths, genesisCopyPath } from "./datadir.js";

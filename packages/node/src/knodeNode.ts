@@ -1,15 +1,15 @@
-import { type Logger, bytesToHex, errorMessage } from "@knode/common";
 import { Chain } from "@knode/chain";
+import { bytesToHex, errorMessage, type Logger } from "@knode/common";
 import { ConsensusSigner, IstanbulEngine, type ProposerPolicy, SigningWal } from "@knode/consensus";
-import { MainThreadSigVerifier, assertNativeCrypto, keccak256, parseAddress, privateKeyToAddress } from "@knode/crypto";
+import { assertNativeCrypto, keccak256, MainThreadSigVerifier, parseAddress, privateKeyToAddress } from "@knode/crypto";
 import { LevelKvStore } from "@knode/db";
 import { BlockExecutor, KNODE_BLOCK_GAS_LIMIT } from "@knode/evm";
-import { RpcServer, buildMethodTable } from "@knode/rpc";
+import { buildMethodTable, RpcServer } from "@knode/rpc";
 import { TxPool } from "@knode/txpool";
 import { datadirPaths, loadOrCreateNodeKey, readGenesisOf } from "./datadir.js";
 import { assertInitialized } from "./init.js";
 import { NodeMetrics } from "./metrics.js";
-import { type NodeOptions, defaultNodeOptions } from "./options.js";
+import { defaultNodeOptions, type NodeOptions } from "./options.js";
 import { ChainRpcBackend } from "./rpcBackend.js";
 import { CLIENT_VERSION } from "./version.js";
 
@@ -34,7 +34,10 @@ export class KnodeNode {
     readonly nodeAddress: Uint8Array,
   ) {}
 
-  static async create(options: Partial<NodeOptions> & { datadir: string }, modules: { logger: Logger }): Promise<KnodeNode> {
+  static async create(
+    options: Partial<NodeOptions> & { datadir: string },
+    modules: { logger: Logger },
+  ): Promise<KnodeNode> {
     const opts: NodeOptions = { ...defaultNodeOptions, ...options };
     const { logger } = modules;
     assertNativeCrypto();
@@ -132,7 +135,9 @@ export class KnodeNode {
         { chain, pool, executor },
       );
       if (opts.rpc.enabled || opts.ws.enabled) {
-        const modulesSet = [...new Set([...(opts.rpc.enabled ? opts.rpc.api : []), ...(opts.ws.enabled ? opts.ws.api : [])])];
+        const modulesSet = [
+          ...new Set([...(opts.rpc.enabled ? opts.rpc.api : []), ...(opts.ws.enabled ? opts.ws.api : [])]),
+        ];
         const server = new RpcServer(
           {
             host: opts.rpc.addr,

@@ -1,14 +1,34 @@
-import { type Server, createServer } from "node:http";
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { createServer, type Server } from "node:http";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** The node's metrics, one registry, every name prefixed `knode_`. */
 export class NodeMetrics {
   readonly registry = new Registry();
-  readonly headNumber = new Gauge({ name: "knode_chain_head_number", help: "Number of the head block", registers: [this.registry] });
-  readonly blocksCommitted = new Counter({ name: "knode_chain_blocks_total", help: "Blocks written", registers: [this.registry] });
-  readonly txsCommitted = new Counter({ name: "knode_chain_txs_total", help: "Transactions in written blocks", registers: [this.registry] });
-  readonly poolPending = new Gauge({ name: "knode_txpool_pending", help: "Executable transactions in the pool", registers: [this.registry] });
-  readonly poolQueued = new Gauge({ name: "knode_txpool_queued", help: "Future transactions in the pool", registers: [this.registry] });
+  readonly headNumber = new Gauge({
+    name: "knode_chain_head_number",
+    help: "Number of the head block",
+    registers: [this.registry],
+  });
+  readonly blocksCommitted = new Counter({
+    name: "knode_chain_blocks_total",
+    help: "Blocks written",
+    registers: [this.registry],
+  });
+  readonly txsCommitted = new Counter({
+    name: "knode_chain_txs_total",
+    help: "Transactions in written blocks",
+    registers: [this.registry],
+  });
+  readonly poolPending = new Gauge({
+    name: "knode_txpool_pending",
+    help: "Executable transactions in the pool",
+    registers: [this.registry],
+  });
+  readonly poolQueued = new Gauge({
+    name: "knode_txpool_queued",
+    help: "Future transactions in the pool",
+    registers: [this.registry],
+  });
   readonly blockInterval = new Histogram({
     name: "knode_chain_block_interval_seconds",
     help: "Time between consecutive head blocks",

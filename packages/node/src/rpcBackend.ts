@@ -10,7 +10,14 @@ import {
   type TxLocation,
 } from "@knode/rpc";
 import type { TxPool } from "@knode/txpool";
-import { type Block, type Header, type StoredReceipt, type Transaction, decodeTransaction, encodeBlock } from "@knode/types";
+import {
+  type Block,
+  decodeTransaction,
+  encodeBlock,
+  type Header,
+  type StoredReceipt,
+  type Transaction,
+} from "@knode/types";
 
 export interface ChainRpcBackendModules {
   chain: Chain;
@@ -102,11 +109,7 @@ export class ChainRpcBackend implements RpcBackend {
     return (await this.getAccount(addr, this.m.chain.headNumber)).nonce;
   }
 
-  async call(
-    args: CallArgs,
-    blockNumber: bigint,
-    opts: { timeoutMs: number; gasCap: bigint },
-  ): Promise<CallResult> {
+  async call(args: CallArgs, blockNumber: bigint, opts: { timeoutMs: number; gasCap: bigint }): Promise<CallResult> {
     const header = await this.headerAt(blockNumber);
     const state = await this.m.chain.openState(header.stateRoot);
     const env = this.m.chain.envFor(header.number, header.timestamp, header.rewardbase, header.baseFee);

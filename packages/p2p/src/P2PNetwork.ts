@@ -275,7 +275,7 @@ export class P2PNetwork {
     await r.reqResp.register(method, (body, peer) => {
       const info = r.peers.get(peer.toString());
       // Requests are served to handshaked peers only: the handler always knows who is asking.
-      if (info === undefined) return emptyResponse();
+      if (info === undefined) return notHandshaked(peer.toString());
       return handler(body, info);
     });
   }
@@ -325,4 +325,7 @@ export class P2PNetwork {
   }
 }
 
-async function* emptyResponse(): AsyncGenerator<Uint8Array> {}
+// biome-ignore lint/correctness/useYield: an answer that is only an error
+async function* notHandshaked(peerId: string): AsyncGenerator<Uint8Array> {
+  throw new P2PError({ code: P2PErrorCode.PEER_NOT_CONNECTED, peerId }, "status handshake not completed");
+}

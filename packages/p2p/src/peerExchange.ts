@@ -53,7 +53,10 @@ export class PeerExchange {
 
   async start(): Promise<void> {
     if (this.opts.serve) {
-      await this.modules.reqResp.register(PEERS_METHOD, (_body, peer) => this.serve(peer));
+      await this.modules.reqResp.register(PEERS_METHOD, (_body, peer) => this.serve(peer), {
+        maxChunks: this.opts.maxPeersPerExchange,
+        maxBytes: this.opts.maxPeersPerExchange * MAX_ADDR_BYTES,
+      });
     }
     if (this.opts.discover) {
       this.timer = setInterval(() => this.trigger(), this.opts.discoveryIntervalMs);

@@ -56,7 +56,10 @@ export class PeerManager {
 
   async start(): Promise<void> {
     const { libp2p, reqResp } = this.modules;
-    await reqResp.register(STATUS_METHOD, (body, peer) => this.serveStatus(body, peer));
+    await reqResp.register(STATUS_METHOD, (body, peer) => this.serveStatus(body, peer), {
+      maxChunks: 1,
+      maxBytes: MAX_STATUS_BYTES,
+    });
     libp2p.addEventListener("peer:connect", this.onConnect);
     libp2p.addEventListener("peer:disconnect", this.onDisconnect);
     this.lastHead = this.modules.chain.head().hash;

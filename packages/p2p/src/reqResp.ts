@@ -41,6 +41,12 @@ export interface ReqRespModules {
   penalize(peerId: string, severity: PenaltySeverity, reason: string): void;
 }
 
+export interface ResponseCaps {
+  maxChunks?: number;
+  maxBytes?: number;
+}
+
+/** Per-request overrides of the global caps (internal protocols such as status know their exact size). */
 export interface RequestOptions {
   timeoutMs?: number;
   maxChunks?: number;
@@ -61,11 +67,16 @@ export class ReqResp {
     private readonly modules: ReqRespModules,
   ) {}
 
-  async register(method: string, handler: ServerHandler): Promise<void> {
+  /** `caps` tightens the global response caps for a method whose answers have a known bound. */
+  async register(method: string, handler: ServerHandler, caps: ResponseCaps = {}): Promise<void> {
     this.methods.add(method);
+    const limits: Required<ResponseCaps> = {
+      maxChunks: caps.maxChunks ?? this.opts.maxResponseChunks,
+      maxBytes: caps.maxBytes ?? this.opts.maxResponseBytes,
+    };
     await this.modules.libp2p.handle(
       requestProtocol(method),
-      (stream, connection) => this.serve(method, handler, stream, connection.remotePeer),
+      (stream, connection) => this.serve(method, handler, limits, stream, connection.remotePeer),
       { maxInboundStreams: this.opts.maxInboundRequestStreams, maxOutboundStreams: this.opts.maxInboundRequestStreams },
     );
   }
@@ -73,8 +84,8 @@ export class ReqResp {
   async request(peer: PeerId, method: string, body: Uint8Array, o: RequestOptions = {}): Promise<Uint8Array[]> {
     const { stats, libp2p } = this.modules;
     const id = peer.toString();
-    const maxChunks = Math.min(o.maxChunks ?? this.opts.maxResponseChunks, this.opts.maxResponseChunks);
-    const maxBytes = Math.min(o.maxBytes ?? this.opts.maxResponseBytes, this.opts.maxResponseBytes);
+    const maxChunks = o.maxChunks ?? this.opts.maxResponseChunks;
+    const maxBytes = o.maxBytes ?? this.opts.maxResponseBytes;
     const timeoutMs = o.timeoutMs ?? this.opts.requestTimeoutMs;
     const timeout = () => new P2PError({ code: P2PErrorCode.REQUEST_TIMEOUT, method, peerId: id });
     const conn = libp2p.getConnections(peer).find((c) => c.status === "open");
@@ -142,7 +153,13 @@ export class ReqResp {
     return new P2PError(type, reason);
   }
 
-  private async serve(method: string, handler: ServerHandler, stream: Stream, peer: PeerId): Promise<void> {
+  private async serve(
+    method: string,
+    handler: ServerHandler,
+    caps: Required<ResponseCaps>,
+    stream: Stream,
+    peer: PeerId,
+  ): Promise<void> {
     const { stats, penalize, logger } = this.modules;
     const id = peer.toString();
     this.streams.add(stream);
@@ -173,7 +190,7 @@ export class ReqResp {
         return;
       }
       stats.requestsServed++;
-      await this.respond(method, handler, body, stream, peer);
+      await this.respond(method, handler, caps, body, stream, peer);
       await stream.close();
     } catch (err) {
       logger.debug({ method, peer: id, err: String(err) }, "request stream failed");
@@ -184,14 +201,21 @@ export class ReqResp {
     }
   }
 
-  private async respond(method: string, handler: ServerHandler, body: Uint8Array, stream: Stream, peer: PeerId) {
+  private async respond(
+    method: string,
+    handler: ServerHandler,
+    caps: Required<ResponseCaps>,
+    body: Uint8Array,
+    stream: Stream,
+    peer: PeerId,
+  ): Promise<void> {
     let chunks = 0;
     let bytes = 0;
     try {
       for await (const chunk of handler(body, peer)) {
         // Our own caps are the same as the requester's: stop rather than get the peer to penalise us.
-        if (chunks >= this.opts.maxResponseChunks || chunk.length > this.opts.maxResponseChunkBytes) break;
-        if (bytes + chunk.length > this.opts.maxResponseBytes) break;
+        if (chunks >= caps.maxChunks || chunk.length > this.opts.maxResponseChunkBytes) break;
+        if (bytes + chunk.length > caps.maxBytes) break;
         chunks++;
         bytes += chunk.length;
         await writeCodedFrame(stream, ResponseCode.OK, chunk);

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { hexToBytesLoose } from "@knode/common";
@@ -16,7 +16,8 @@ export interface AccountOptions {
 /** Reads the password from --password FILE (first line), else asks on the terminal. */
 async function readPassword(o: AccountOptions, confirm: boolean): Promise<string> {
   if (o.password) return readFileSync(o.password, "utf8").split(/\r?\n/)[0];
-  if (!process.stdin.isTTY) throw new CliError(CliErrorCode.USAGE, "no terminal to ask for a password: use --password FILE");
+  if (!process.stdin.isTTY)
+    throw new CliError(CliErrorCode.USAGE, "no terminal to ask for a password: use --password FILE");
   const ask = (q: string) =>
     new Promise<string>((resolve) => {
       const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
@@ -26,7 +27,8 @@ async function readPassword(o: AccountOptions, confirm: boolean): Promise<string
       });
     });
   const p = await ask("Password: ");
-  if (confirm && (await ask("Repeat password: ")) !== p) throw new CliError(CliErrorCode.USAGE, "passwords do not match");
+  if (confirm && (await ask("Repeat password: ")) !== p)
+    throw new CliError(CliErrorCode.USAGE, "passwords do not match");
   return p;
 }
 
@@ -54,7 +56,8 @@ export async function accountImport(o: AccountOptions, keyFile: string): Promise
   } catch {
     throw new CliError(CliErrorCode.USAGE, `cannot read a hex private key from ${keyFile}`);
   }
-  if (key.length !== 32 || !isValidPrivateKey(key)) throw new CliError(CliErrorCode.USAGE, `${keyFile} holds no valid private key`);
+  if (key.length !== 32 || !isValidPrivateKey(key))
+    throw new CliError(CliErrorCode.USAGE, `${keyFile} holds no valid private key`);
   const address = await store(o, key);
   process.stdout.write(`Address: {${address.slice(2)}}\n`);
 }

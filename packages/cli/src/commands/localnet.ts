@@ -1,17 +1,19 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, existsSync, readFileSync, readdirSync } from "node:fs";
+import { createWriteStream, existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { sleep } from "@knode/common";
 import { genesisCopyPath, initDatadir } from "@knode/node";
 import { CliError, CliErrorCode } from "../errors.js";
-import { type NetworkDescription, defaultSetupLocalOptions, setupLocal } from "./setupLocal.js";
+import { defaultSetupLocalOptions, type NetworkDescription, setupLocal } from "./setupLocal.js";
 
 export interface LocalnetOptions {
   cn: number;
   pn: number;
   en: number;
   dir: string;
+  basePort: number;
+  rpcBasePort: number;
 }
 
 const KNODE_BIN = fileURLToPath(new URL("../../../../cmd/knode/knode.js", import.meta.url));
@@ -24,7 +26,17 @@ const KNODE_BIN = fileURLToPath(new URL("../../../../cmd/knode/knode.js", import
 export async function localnet(o: LocalnetOptions): Promise<void> {
   const dir = path.resolve(o.dir);
   const fresh = !existsSync(dir) || readdirSync(dir).length === 0;
-  if (fresh) setupLocal({ ...defaultSetupLocalOptions, cn: o.cn, pn: o.pn, en: o.en, out: dir });
+  if (fresh) {
+    setupLocal({
+      ...defaultSetupLocalOptions,
+      cn: o.cn,
+      pn: o.pn,
+      en: o.en,
+      basePort: o.basePort,
+      rpcBasePort: o.rpcBasePort,
+      out: dir,
+    });
+  }
   const networkFile = path.join(dir, "network.json");
   if (!existsSync(networkFile)) throw new CliError(CliErrorCode.USAGE, `${dir} is not empty and holds no network.json`);
   const net = JSON.parse(readFileSync(networkFile, "utf8")) as NetworkDescription;
@@ -81,7 +93,10 @@ export async function localnet(o: LocalnetOptions): Promise<void> {
   }
   const lines = [
     `Local network ${fresh ? "created" : "reused"} in ${dir} (chain id ${net.chainId})`,
-    ...net.nodes.map((n) => `  ${n.name.padEnd(4)} ${n.role}  RPC ${n.rpc}  WS ${n.ws}${n.validator ? `  validator ${n.validator}` : ""}`),
+    ...net.nodes.map(
+      (n) =>
+        `  ${n.name.padEnd(4)} ${n.role}  RPC ${n.rpc}  WS ${n.ws}${n.validator ? `  validator ${n.validator}` : ""}`,
+    ),
     "Funded test accounts:",
     ...net.testAccounts.map((a) => `  ${a.address}  key ${a.privateKey}`),
     "Press Ctrl-C to stop.",

@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { createLogger } from "@knode/common";
-import { KnodeNode, datadirPaths, genesisCopyPath, initDatadir } from "@knode/node";
-import { DEV_VALIDATOR_KEY, type PresetName, presetGenesisPath } from "../presets.js";
-import { toNodeOptions } from "../nodeFlags.js";
+import { datadirPaths, genesisCopyPath, initDatadir, KnodeNode } from "@knode/node";
 import { CliError, CliErrorCode } from "../errors.js";
+import { toNodeOptions } from "../nodeFlags.js";
+import { DEV_VALIDATOR_KEY, type PresetName, presetGenesisPath } from "../presets.js";
 
 /** `knode [--role cn|pn|en] [flags]`: runs until SIGINT/SIGTERM, then closes everything cleanly. */
 export async function runNode(flags: Record<string, unknown>): Promise<void> {
@@ -12,13 +12,20 @@ export async function runNode(flags: Record<string, unknown>): Promise<void> {
   const preset = flags.network as PresetName | undefined;
   if (preset) {
     const genesis = presetGenesisPath(preset);
-    if (!existsSync(genesis)) throw new CliError(CliErrorCode.BAD_FLAG, `preset network "${preset}" is not available in this build`);
+    if (!existsSync(genesis))
+      throw new CliError(CliErrorCode.BAD_FLAG, `preset network "${preset}" is not available in this build`);
     if (!existsSync(genesisCopyPath(opts.datadir))) {
       const { hash } = await initDatadir(opts.datadir, genesis);
       logger.info({ network: preset, genesis: hash }, "initialised datadir from preset");
     }
     // The dev chain's council is one well-known key, so a dev CN needs no setup at all.
-    if (preset === "dev" && opts.role === "cn" && !opts.nodekeyFile && !opts.nodekeyHex && !existsSync(datadirPaths(opts.datadir).nodekey)) {
+    if (
+      preset === "dev" &&
+      opts.role === "cn" &&
+      !opts.nodekeyFile &&
+      !opts.nodekeyHex &&
+      !existsSync(datadirPaths(opts.datadir).nodekey)
+    ) {
       opts.nodekeyHex = DEV_VALIDATOR_KEY;
     }
   }

@@ -60,7 +60,8 @@ const LOCAL_RPC_APIS = "klay,eth,net,web3,admin,txpool,istanbul,governance,debug
 export function setupLocal(o: SetupLocalOptions): NetworkDescription {
   if (o.cn < 1) throw new CliError(CliErrorCode.USAGE, "--cn must be at least 1");
   const validators = o.validators ?? o.cn;
-  if (validators < 1 || validators > o.cn) throw new CliError(CliErrorCode.USAGE, "--validators must be from 1 to --cn");
+  if (validators < 1 || validators > o.cn)
+    throw new CliError(CliErrorCode.USAGE, "--validators must be from 1 to --cn");
   if (existsSync(o.out) && readdirSync(o.out).length > 0) {
     throw new CliError(CliErrorCode.USAGE, `output directory ${o.out} is not empty`);
   }
@@ -90,9 +91,26 @@ export function setupLocal(o: SetupLocalOptions): NetworkDescription {
       datadir: name,
       key,
       args: [
-        "--role", role, "--datadir", name, "--port", String(p2pPort),
-        "--rpc", "--rpcaddr", "127.0.0.1", "--rpcport", String(rpcPort), "--rpcapi", LOCAL_RPC_APIS,
-        "--ws", "--wsaddr", "127.0.0.1", "--wsport", String(wsPort), "--wsapi", LOCAL_RPC_APIS,
+        "--role",
+        role,
+        "--datadir",
+        name,
+        "--port",
+        String(p2pPort),
+        "--rpc",
+        "--rpcaddr",
+        "127.0.0.1",
+        "--rpcport",
+        String(rpcPort),
+        "--rpcapi",
+        LOCAL_RPC_APIS,
+        "--ws",
+        "--wsaddr",
+        "127.0.0.1",
+        "--wsport",
+        String(wsPort),
+        "--wsapi",
+        LOCAL_RPC_APIS,
       ],
       rpc: `http://127.0.0.1:${rpcPort}`,
       ws: `ws://127.0.0.1:${wsPort}`,

@@ -407,6 +407,7 @@ export class IstanbulCore<P extends Proposal> {
           hash: bytesToHex(p.digest),
           round: p.round,
           txs: p.block.transactions.length,
+          execMs: p.payload.execMs,
           seals: votes.length,
         },
         "committed block",
