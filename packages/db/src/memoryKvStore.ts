@@ -38,7 +38,7 @@ export class MemoryKvStore implements KvStore {
   async batch(ops: readonly BatchOp[]): Promise<void> {
     for (const op of ops) {
       // Store a copy: LevelDB would not see later mutations of the caller's buffer either.
-      if (op.type === "put") this.data.set(toKey(op.key), op.value.slice());
+      if (op.type === "put") this.data.set(toKey(op.key), new Uint8Array(op.value));
       else this.data.delete(toKey(op.key));
     }
     if (ops.length > 0) this.sorted = undefined;

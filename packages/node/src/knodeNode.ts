@@ -1,14 +1,27 @@
+import { existsSync } from "node:fs";
 import { Chain } from "@knode/chain";
-import { bytesToHex, errorMessage, type Logger } from "@knode/common";
-import { ConsensusSigner, IstanbulEngine, type ProposerPolicy, SigningWal } from "@knode/consensus";
+import { bytesToHex, equalBytes, errorMessage, type Logger } from "@knode/common";
+import {
+  ConsensusSigner,
+  GovernanceState,
+  IstanbulEngine,
+  makeImportVerifier,
+  quorumSize,
+  SigningWal,
+} from "@knode/consensus";
 import { assertNativeCrypto, keccak256, MainThreadSigVerifier, parseAddress, privateKeyToAddress } from "@knode/crypto";
 import { LevelKvStore } from "@knode/db";
 import { BlockExecutor, KNODE_BLOCK_GAS_LIMIT } from "@knode/evm";
+import { P2PNetwork, type PeerInfo, readStaticNodes } from "@knode/p2p";
 import { buildMethodTable, RpcServer } from "@knode/rpc";
 import { TxPool } from "@knode/txpool";
+import { adminMethods } from "./adminMethods.js";
+import { BlockSync } from "./blockSync.js";
+import { consensusMethods } from "./consensusMethods.js";
 import { datadirPaths, loadOrCreateNodeKey, readGenesisOf } from "./datadir.js";
 import { assertInitialized } from "./init.js";
 import { NodeMetrics } from "./metrics.js";
+import { NodeNetwork } from "./nodeNetwork.js";
 import { defaultNodeOptions, type NodeOptions } from "./options.js";
 import { ChainRpcBackend } from "./rpcBackend.js";
 import { CLIENT_VERSION } from "./version.js";
@@ -18,12 +31,19 @@ export interface NodeEndpoints {
   wsUrl?: string;
 }
 
+type Closer = { name: string; close: () => Promise<void> | void };
+
+/** Longest a CN waits at startup for council peers before it starts deciding anyway. */
+const COUNCIL_WAIT_MS = 5_000;
+
+/** How many heights of signing records the consensus WAL keeps when it compacts at startup. */
+const WAL_KEEP_HEIGHTS = 1000n;
+
 /**
  * The composition root: the only place that knows every concrete class. It builds metrics → db → chain →
- * txpool → consensus → rpc in that order and closes them in reverse.
+ * txpool → consensus → p2p → rpc in that order and closes them in reverse.
  */
 export class KnodeNode {
-  private closers: { name: string; close: () => Promise<void> | void }[] = [];
   endpoints: NodeEndpoints = {};
 
   private constructor(
@@ -31,7 +51,9 @@ export class KnodeNode {
     readonly logger: Logger,
     readonly chain: Chain,
     readonly pool: TxPool,
+    readonly p2p: P2PNetwork,
     readonly nodeAddress: Uint8Array,
+    private readonly closers: Closer[],
   ) {}
 
   static async create(
@@ -45,16 +67,7 @@ export class KnodeNode {
     const paths = datadirPaths(opts.datadir);
     const nodeKey = loadOrCreateNodeKey(opts.datadir, opts);
     const nodeAddress = privateKeyToAddress(nodeKey);
-    const closers: { name: string; close: () => Promise<void> | void }[] = [];
-    const closeAll = async () => {
-      for (const c of closers.reverse()) {
-        try {
-          await c.close();
-        } catch (e) {
-          logger.warn({ err: errorMessage(e), module: c.name }, "close failed");
-        }
-      }
-    };
+    const closers: Closer[] = [];
     try {
       const metrics = new NodeMetrics();
       if (opts.metrics.enabled) {
@@ -70,6 +83,7 @@ export class KnodeNode {
         { logger: logger.child({ module: "evm" }) },
       );
       const chain = await Chain.open({ kv, logger: logger.child({ module: "chain" }), executor });
+      const governance = GovernanceState.fromChainConfig(genesis.config, { self: nodeAddress, headers: chain });
       const sigVerifier = new MainThreadSigVerifier();
       closers.push({ name: "sigverifier", close: () => sigVerifier.close() });
       const pool = new TxPool(
@@ -87,67 +101,117 @@ export class KnodeNode {
       );
       pool.start();
       closers.push({ name: "txpool", close: () => pool.close() });
+      watchHead(chain, pool, metrics, logger);
 
-      let lastBlockMs = 0;
-      chain.onNewBlock((block) => {
-        metrics.headNumber.set(Number(block.header.number));
-        metrics.blocksCommitted.inc();
-        metrics.txsCommitted.inc(block.transactions.length);
-        const now = Date.now();
-        if (lastBlockMs) metrics.blockInterval.observe((now - lastBlockMs) / 1000);
-        lastBlockMs = now;
-        pool.onNewHead().then(
-          () => {
-            const s = pool.status();
-            metrics.poolPending.set(s.pending);
-            metrics.poolQueued.set(s.queued);
+      const p2p = new P2PNetwork(
+        {
+          nodeKey,
+          host: "127.0.0.1",
+          port: opts.port,
+          maxConnections: opts.maxConnections,
+          staticPeers: existsSync(paths.staticNodes) ? readStaticNodes(paths.staticNodes) : [],
+          bootnodes: opts.bootnodes,
+          noDiscover: opts.nodiscover,
+        },
+        {
+          logger: logger.child({ module: "p2p" }),
+          chain: {
+            chainId,
+            genesisHash: chain.genesisHash,
+            role: opts.role,
+            head: () => ({ number: chain.headNumber, hash: chain.head().hash }),
+            council: () => governance.councilAfter(chain.head().header),
           },
-          (e) => logger.warn({ err: errorMessage(e) }, "txpool reset failed"),
-        );
-      });
+        },
+      );
 
-      const node = new KnodeNode(opts, logger, chain, pool, nodeAddress);
-      node.closers = closers;
-
+      let engine: IstanbulEngine<Awaited<ReturnType<Chain["buildProposal"]>>> | undefined;
       if (opts.role === "cn") {
-        const wal = SigningWal.open(paths.consensusWal, chain.headNumber > 1000n ? chain.headNumber - 1000n : 0n);
-        const signer = new ConsensusSigner(nodeKey, wal);
+        const keepFrom = chain.headNumber > WAL_KEEP_HEIGHTS ? chain.headNumber - WAL_KEEP_HEIGHTS : 0n;
+        const signer = new ConsensusSigner(nodeKey, SigningWal.open(paths.consensusWal, keepFrom));
         closers.push({ name: "signer", close: () => signer.close() });
-        const engine = new IstanbulEngine(
+        engine = new IstanbulEngine(
           {
             blockPeriodMs: opts.blockPeriodMs ?? Math.round(genesis.config.blockPeriod * 1000),
-            policy: genesis.config.istanbul.policy as ProposerPolicy,
+            policy: governance.policy,
+            sub: governance.sub,
           },
           {
             logger: logger.child({ module: "consensus" }),
             chain,
             txs: pool,
             signer,
+            governance,
             rewardbase: opts.rewardbase ? parseAddress(opts.rewardbase) : nodeAddress,
+            network: {
+              broadcast: (encoded, committee) => {
+                const ids = p2p
+                  .peers()
+                  .filter((p) => p.role === "cn" && committee.some((a) => equalBytes(a, p.address)));
+                p2p.sendDirect(
+                  ids.map((p) => p.id),
+                  "consensus",
+                  encoded,
+                );
+              },
+            },
           },
         );
-        closers.push({ name: "consensus", close: () => engine.close() });
-        engine.start();
+      }
+      const sync = new BlockSync(
+        {},
+        { logger: logger.child({ module: "sync" }), chain, p2p, verify: makeImportVerifier(governance) },
+      );
+      const network = new NodeNetwork(
+        { role: opts.role },
+        { logger: logger.child({ module: "net" }), p2p, chain, pool, sync, engine },
+      );
+      await p2p.start();
+      closers.push({ name: "p2p", close: () => p2p.close() });
+      await network.start();
+      closers.push({ name: "network", close: () => network.close() });
+      closers.push({ name: "sync", close: () => sync.close() });
+      if (engine) {
+        const e = engine;
+        closers.push({ name: "consensus", close: () => e.close() });
+        // A proposal sent before the council is connected is lost and costs a whole round timeout, so
+        // wait (boundedly) until enough council peers are up to reach a quorum.
+        const council = governance.councilAfter(chain.head().header);
+        await waitForPeers(p2p, (p) => p.role === "cn", quorumSize(council.length) - 1, COUNCIL_WAIT_MS);
+        e.start();
       }
 
+      const node = new KnodeNode(opts, logger, chain, pool, p2p, nodeAddress, closers);
       const backend = new ChainRpcBackend(
         { chainId, networkId: opts.networkId ?? chainId, clientVersion: CLIENT_VERSION },
-        { chain, pool, executor },
+        { chain, pool, executor, peerCount: () => p2p.peers().length, onLocalTx: (tx) => network.broadcastTx(tx) },
       );
       if (opts.rpc.enabled || opts.ws.enabled) {
-        const modulesSet = [
-          ...new Set([...(opts.rpc.enabled ? opts.rpc.api : []), ...(opts.ws.enabled ? opts.ws.api : [])]),
-        ];
+        const apis = [...new Set([...(opts.rpc.enabled ? opts.rpc.api : []), ...(opts.ws.enabled ? opts.ws.api : [])])];
+        const isValidator = () => governance.councilAfter(chain.head().header).some((v) => equalBytes(v, nodeAddress));
         const server = new RpcServer(
           {
             host: opts.rpc.addr,
             httpPort: opts.rpc.enabled ? opts.rpc.port : null,
             wsPort: opts.ws.enabled ? opts.ws.port : null,
-            modules: modulesSet,
+            modules: apis,
             corsDomains: opts.corsDomains,
             vhosts: opts.vhosts,
           },
-          { logger: logger.child({ module: "rpc" }), backend, methods: buildMethodTable(backend, { keccak256 }) },
+          {
+            logger: logger.child({ module: "rpc" }),
+            backend,
+            methods: {
+              ...buildMethodTable(backend, { keccak256 }),
+              ...consensusMethods({ chain, backend, governance }),
+              ...adminMethods(p2p, {
+                address: nodeAddress,
+                get validator() {
+                  return isValidator();
+                },
+              }),
+            },
+          },
         );
         node.endpoints = await server.start();
         closers.push({ name: "rpc", close: () => server.close() });
@@ -156,6 +220,7 @@ export class KnodeNode {
         {
           role: opts.role,
           address: bytesToHex(nodeAddress),
+          peerId: p2p.nodeInfo().id,
           chainId: chainId.toString(),
           head: chain.headNumber.toString(),
           rpc: node.endpoints.httpUrl,
@@ -165,20 +230,66 @@ export class KnodeNode {
       );
       return node;
     } catch (e) {
-      await closeAll();
+      await closeAll(closers, logger);
       throw e;
     }
   }
 
   async close(): Promise<void> {
-    const closers = this.closers.splice(0).reverse();
-    for (const c of closers) {
-      try {
-        await c.close();
-      } catch (e) {
-        this.logger.warn({ err: errorMessage(e), module: c.name }, "close failed");
-      }
-    }
+    await closeAll(this.closers, this.logger);
     this.logger.info("node stopped");
   }
+}
+
+async function closeAll(closers: Closer[], logger: Logger): Promise<void> {
+  for (const c of closers.splice(0).reverse()) {
+    try {
+      await c.close();
+    } catch (e) {
+      logger.warn({ err: errorMessage(e), module: c.name }, "close failed");
+    }
+  }
+}
+
+/** After each new head: metrics, and the pool drops what the block included. */
+function watchHead(chain: Chain, pool: TxPool, metrics: NodeMetrics, logger: Logger): void {
+  let lastBlockMs = 0;
+  chain.onNewBlock((block) => {
+    metrics.headNumber.set(Number(block.header.number));
+    metrics.blocksCommitted.inc();
+    metrics.txsCommitted.inc(block.transactions.length);
+    const now = Date.now();
+    if (lastBlockMs) metrics.blockInterval.observe((now - lastBlockMs) / 1000);
+    lastBlockMs = now;
+    pool.onNewHead().then(
+      () => {
+        const s = pool.status();
+        metrics.poolPending.set(s.pending);
+        metrics.poolQueued.set(s.queued);
+      },
+      (e) => logger.warn({ err: errorMessage(e) }, "txpool reset failed"),
+    );
+  });
+}
+
+/** Resolves once `count` connected peers match, or after `timeoutMs` (whichever comes first). */
+function waitForPeers(
+  p2p: P2PNetwork,
+  match: (p: PeerInfo) => boolean,
+  count: number,
+  timeoutMs: number,
+): Promise<void> {
+  return new Promise((resolve) => {
+    const enough = () => p2p.peers().filter(match).length >= count;
+    if (enough()) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    const off = p2p.onPeer("connected", () => {
+      if (enough()) done();
+    });
+  });
 }

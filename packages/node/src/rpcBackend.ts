@@ -24,6 +24,8 @@ export interface ChainRpcBackendModules {
   pool: TxPool;
   executor: BlockExecutor;
   peerCount?: () => number;
+  /** Called with each tx a local client submitted and the pool accepted (to gossip it). */
+  onLocalTx?: (tx: Transaction) => void;
 }
 
 /** Answers the RPC layer from the chain, the pool and the executor; the only place those meet for RPC. */
@@ -130,7 +132,9 @@ export class ChainRpcBackend implements RpcBackend {
 
   async sendRawTransaction(raw: Uint8Array): Promise<Uint8Array> {
     const tx = decodeTransaction(raw);
-    return this.m.pool.add(tx);
+    const hash = await this.m.pool.add(tx);
+    this.m.onLocalTx?.(tx);
+    return hash;
   }
 
   gasPrice(): bigint {

@@ -22,7 +22,7 @@ import {
   type RequestHandler,
 } from "./interface.js";
 import { type P2PInitOptions, type P2POptions, resolveP2POptions } from "./options.js";
-import { PeerExchange, PEERS_METHOD } from "./peerExchange.js";
+import { PEERS_METHOD, PeerExchange } from "./peerExchange.js";
 import { PeerManager, STATUS_METHOD } from "./peerManager.js";
 import { PeerScoreBook } from "./peerScore.js";
 import { ReqResp } from "./reqResp.js";
@@ -196,7 +196,12 @@ export class P2PNetwork {
     if (this.running !== undefined) await this.registerRequestHandler(method, handler);
   }
 
-  async request(peerId: string, method: string, body: Uint8Array, o: { timeoutMs?: number } = {}): Promise<Uint8Array[]> {
+  async request(
+    peerId: string,
+    method: string,
+    body: Uint8Array,
+    o: { timeoutMs?: number } = {},
+  ): Promise<Uint8Array[]> {
     const r = this.require();
     const peer = r.peers.peerId(peerId);
     if (peer === undefined) throw new P2PError({ code: P2PErrorCode.PEER_NOT_CONNECTED, peerId });

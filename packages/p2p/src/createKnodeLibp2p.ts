@@ -4,7 +4,13 @@ import "@knode/common";
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
 import { privateKeyFromRaw } from "@libp2p/crypto/keys";
-import { type GossipSub, type GossipSubComponents, gossipsub, StrictNoSign, type TopicValidatorResult } from "@libp2p/gossipsub";
+import {
+  type GossipSub,
+  type GossipSubComponents,
+  gossipsub,
+  StrictNoSign,
+  type TopicValidatorResult,
+} from "@libp2p/gossipsub";
 import { type Identify, identify } from "@libp2p/identify";
 import type { ConnectionGater, Libp2p } from "@libp2p/interface";
 import { tcp } from "@libp2p/tcp";
@@ -125,7 +131,12 @@ export async function createKnodeLibp2p(opts: KnodeLibp2pOptions): Promise<Knode
     connectionMonitor: { enabled: true, pingInterval: 10_000, abortConnectionOnPingFailure: true },
     connectionGater: opts.connectionGater,
     services: {
-      identify: identify({ timeout: opts.dialTimeoutMs, maxMessageSize: 8192, maxInboundStreams: 2, maxOutboundStreams: 2 }),
+      identify: identify({
+        timeout: opts.dialTimeoutMs,
+        maxMessageSize: 8192,
+        maxInboundStreams: 2,
+        maxOutboundStreams: 2,
+      }),
       pubsub: (components: GossipSubComponents) => asValidatingPubsub(pubsubFactory(components)),
     },
   });

@@ -42,10 +42,14 @@ export class DirectMessenger {
   ) {}
 
   async start(): Promise<void> {
-    await this.modules.libp2p.handle(CONSENSUS_DIRECT_PROTOCOL, (stream, conn) => this.receive(stream, conn.remotePeer), {
-      maxInboundStreams: 2,
-      maxOutboundStreams: 2,
-    });
+    await this.modules.libp2p.handle(
+      CONSENSUS_DIRECT_PROTOCOL,
+      (stream, conn) => this.receive(stream, conn.remotePeer),
+      {
+        maxInboundStreams: 2,
+        maxOutboundStreams: 2,
+      },
+    );
   }
 
   /** Best effort: a message to a peer that is gone or too slow to drain is dropped, not queued forever. */

@@ -58,7 +58,9 @@ export class FrameDecoder {
       if (this.need < 0 && !this.readPrefix()) return;
       const end = this.prefixLen + this.need;
       if (this.buf.byteLength < end) return;
-      const frame = this.buf.subarray(this.prefixLen, end);
+      // A plain private copy: subarray may return a Node Buffer view of a pooled chunk, and decoders
+      // downstream rely on Uint8Array.slice() copying (Buffer.slice does not).
+      const frame = new Uint8Array(this.buf.subarray(this.prefixLen, end));
       this.buf.consume(end);
       this.need = -1;
       yield frame;

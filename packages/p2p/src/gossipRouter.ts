@@ -1,9 +1,17 @@
 import type { Logger } from "@knode/common";
-import { TopicValidatorResult } from "@libp2p/gossipsub";
 import type { GossipsubMessage } from "@libp2p/gossipsub";
+import { TopicValidatorResult } from "@libp2p/gossipsub";
 import type { ValidatingPubsub } from "./createKnodeLibp2p.js";
 import { P2PError, P2PErrorCode } from "./errors.js";
-import type { GossipKind, MessageHandler, P2PStats, PenaltySeverity, PeerInfo, PeerRole, Verdict } from "./interface.js";
+import type {
+  GossipKind,
+  MessageHandler,
+  P2PStats,
+  PeerInfo,
+  PeerRole,
+  PenaltySeverity,
+  Verdict,
+} from "./interface.js";
 import type { ValidationQueues } from "./validationQueues.js";
 
 export function gossipTopic(chainId: bigint, kind: GossipKind): string {
@@ -113,7 +121,8 @@ export class GossipRouter {
       run: async () => {
         let verdict: Verdict;
         try {
-          verdict = await handler(msg.data, peer);
+          // A plain copy: gossipsub may hand out a Node Buffer, whose slice() is a view, not a copy.
+          verdict = await handler(new Uint8Array(msg.data), peer);
         } catch (err) {
           this.modules.logger.warn({ kind, err: String(err) }, "gossip handler threw");
           verdict = "ignore";

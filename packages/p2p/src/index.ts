@@ -6,7 +6,7 @@ export * from "./errors.js";
 export { gossipTopic } from "./gossipRouter.js";
 export * from "./interface.js";
 export * from "./options.js";
-export { P2PNetwork, type P2PModules } from "./P2PNetwork.js";
+export { type P2PModules, P2PNetwork } from "./P2PNetwork.js";
 export * from "./peerId.js";
 export { defaultPeerScoreOptions, type PeerScoreOptions } from "./peerScore.js";
 export type { RateLimit } from "./rateLimiter.js";

@@ -2,14 +2,7 @@ import { equalBytes, errorMessage, isKnodeError, type Logger } from "@knode/comm
 import type { PeerId } from "@libp2p/interface";
 import type { KnodeLibp2p } from "./createKnodeLibp2p.js";
 import { P2PError, P2PErrorCode } from "./errors.js";
-import type {
-  P2PChainView,
-  P2PStats,
-  PeerEvent,
-  PeerInfo,
-  PeerRole,
-  PenaltySeverity,
-} from "./interface.js";
+import type { P2PChainView, P2PStats, PeerEvent, PeerInfo, PeerRole, PenaltySeverity } from "./interface.js";
 import { addressOfPeer } from "./peerAddress.js";
 import type { ReqResp } from "./reqResp.js";
 import { decodeStatus, encodeStatus, MAX_STATUS_BYTES, type StatusMessage } from "./statusCodec.js";
@@ -169,7 +162,10 @@ export class PeerManager {
     const address = addressOfPeer(peer);
     const topology = checkTopology(chain.role, status.role, address, chain.council());
     if (!topology.ok) {
-      throw new P2PError({ code: P2PErrorCode.TOPOLOGY_REFUSED, local: chain.role, remote: status.role }, topology.reason);
+      throw new P2PError(
+        { code: P2PErrorCode.TOPOLOGY_REFUSED, local: chain.role, remote: status.role },
+        topology.reason,
+      );
     }
     const existing = this.peers.get(id);
     if (existing !== undefined) {

@@ -115,7 +115,11 @@ export class ReqResp {
         }
         bytes += payload.length;
         if (bytes > maxBytes) {
-          throw this.misbehaved(id, "response too large", { code: P2PErrorCode.RESPONSE_TOO_LARGE, method, max: maxBytes });
+          throw this.misbehaved(id, "response too large", {
+            code: P2PErrorCode.RESPONSE_TOO_LARGE,
+            method,
+            max: maxBytes,
+          });
         }
         out.push(payload);
       }
@@ -124,7 +128,8 @@ export class ReqResp {
       stats.requestsFailed++;
       if (signal.aborted) throw timeout();
       if (isKnodeError(err, P2PErrorCode.INVALID_FRAME)) this.modules.penalize(id, "low", `bad ${method} response`);
-      if (stream !== undefined && stream.status === "open") stream.abort(err instanceof Error ? err : new Error(String(err)));
+      if (stream !== undefined && stream.status === "open")
+        stream.abort(err instanceof Error ? err : new Error(String(err)));
       throw err;
     } finally {
       signal.removeEventListener("abort", onAbort);
@@ -224,7 +229,10 @@ export class ReqResp {
       const invalid = isKnodeError(err, P2PErrorCode.INVALID_REQUEST);
       if (invalid) this.modules.penalize(peer.toString(), "low", `invalid ${method} request`);
       else this.modules.logger.warn({ method, err: String(err) }, "request handler failed");
-      const message = utf8ToBytes(err instanceof Error ? err.message : String(err)).subarray(0, MAX_ERROR_MESSAGE_BYTES);
+      const message = utf8ToBytes(err instanceof Error ? err.message : String(err)).subarray(
+        0,
+        MAX_ERROR_MESSAGE_BYTES,
+      );
       await writeCodedFrame(stream, invalid ? ResponseCode.INVALID_REQUEST : ResponseCode.SERVER_ERROR, message);
     }
   }

@@ -39,7 +39,9 @@ export function readStaticNodes(path: string): string[] {
 /** True for a parseable multiaddr carrying a peer id, i.e. something we can dial and authenticate. */
 export function isDialableMultiaddr(s: string): boolean {
   try {
-    return multiaddr(s).getComponents().some((c) => c.name === "p2p" && c.value !== undefined);
+    return multiaddr(s)
+      .getComponents()
+      .some((c) => c.name === "p2p" && c.value !== undefined);
   } catch {
     return false;
   }

@@ -10,7 +10,9 @@ describe("direct consensus messages", () => {
   it("reach the listed committee members in order; a rejected one penalises the sender", async () => {
     const keys = [randomPrivateKey(), randomPrivateKey(), randomPrivateKey()];
     const council = keys.map((k) => privateKeyToAddress(k));
-    const [a, b, c] = await Promise.all(keys.map((key) => nodes.start("cn", { key, chain: testChain("cn", { council }) })));
+    const [a, b, c] = await Promise.all(
+      keys.map((key) => nodes.start("cn", { key, chain: testChain("cn", { council }) })),
+    );
     const got = new Map<string, string[]>([
       ["b", []],
       ["c", []],

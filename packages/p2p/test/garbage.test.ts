@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import { privateKeyToAddress, randomPrivateKey } from "@knode/crypto";
 import { multiaddr } from "@multiformats/multiaddr";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createKnodeLibp2p, type KnodeLibp2p, requestProtocol } from "../src/index.js";
 import { encodeFrame } from "../src/framing.js";
-import { connectedTo, Nodes, nextPeerEvent, testChain, type TestNode } from "./helpers.js";
+import { createKnodeLibp2p, type KnodeLibp2p, requestProtocol } from "../src/index.js";
+import { connectedTo, Nodes, nextPeerEvent, type TestNode, testChain } from "./helpers.js";
 
 const nodes = new Nodes();
 const raws: KnodeLibp2p[] = [];

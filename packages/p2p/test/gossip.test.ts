@@ -1,4 +1,4 @@
-import { utf8ToBytes, bytesToUtf8 } from "@knode/common";
+import { bytesToUtf8, utf8ToBytes } from "@knode/common";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { P2PErrorCode, type Verdict } from "../src/index.js";
 import { Nodes, nextPeerEvent, type TestNode } from "./helpers.js";
@@ -62,7 +62,12 @@ describe("gossip", () => {
         gossipKinds: ["block", "tx", "consensus"],
         maxGossipBytes: { consensus: 1024, block: 1024, tx: 64 },
         // Mild penalties so that two offences do not ban the peer before the valid message arrives.
-        score: { penalties: { fatal: -100, low: -3, mid: -2, high: -1 }, disconnectScore: -20, banMs: 60_000, halfLifeMs: 600_000 },
+        score: {
+          penalties: { fatal: -100, low: -3, mid: -2, high: -1 },
+          disconnectScore: -20,
+          banMs: 60_000,
+          halfLifeMs: 600_000,
+        },
       },
     });
     const got: string[] = [];

@@ -1,6 +1,14 @@
 import { nullLogger } from "@knode/common";
 import { privateKeyToAddress, randomPrivateKey } from "@knode/crypto";
-import { type GossipKind, P2PNetwork, type P2PChainView, type P2PInitOptions, type PeerEvent, type PeerInfo, type PeerRole } from "../src/index.js";
+import {
+  type GossipKind,
+  type P2PChainView,
+  type P2PInitOptions,
+  P2PNetwork,
+  type PeerEvent,
+  type PeerInfo,
+  type PeerRole,
+} from "../src/index.js";
 
 export const GENESIS = new Uint8Array(32).fill(7);
 
@@ -9,7 +17,10 @@ export interface TestChain extends P2PChainView {
   councilList: Uint8Array[];
 }
 
-export function testChain(role: PeerRole, over: Partial<{ chainId: bigint; genesisHash: Uint8Array; council: Uint8Array[] }> = {}): TestChain {
+export function testChain(
+  role: PeerRole,
+  over: Partial<{ chainId: bigint; genesisHash: Uint8Array; council: Uint8Array[] }> = {},
+): TestChain {
   let head = { number: 0n, hash: new Uint8Array(32).fill(1) };
   const chain: TestChain = {
     chainId: over.chainId ?? 1000n,
@@ -68,7 +79,11 @@ export class Nodes {
 }
 
 /** Resolves on the first `event` for which `match` holds. */
-export function nextPeerEvent(net: P2PNetwork, event: PeerEvent, match: (p: PeerInfo) => boolean = () => true): Promise<PeerInfo> {
+export function nextPeerEvent(
+  net: P2PNetwork,
+  event: PeerEvent,
+  match: (p: PeerInfo) => boolean = () => true,
+): Promise<PeerInfo> {
   return new Promise((resolve) => {
     const off = net.onPeer(event, (p) => {
       if (!match(p)) return;
@@ -76,6 +91,12 @@ export function nextPeerEvent(net: P2PNetwork, event: PeerEvent, match: (p: Peer
       resolve(p);
     });
   });
+}
+
+/** Resolves once `id` is a handshaked peer of `net`, including when it already is. */
+export function waitPeer(net: P2PNetwork, id: string): Promise<PeerInfo> {
+  const now = net.peers().find((p) => p.id === id);
+  return now !== undefined ? Promise.resolve(now) : nextPeerEvent(net, "connected", (p) => p.id === id);
 }
 
 export function hasPeer(net: P2PNetwork, id: string): boolean {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { P2PErrorCode, readStaticNodes } from "../src/index.js";
-import { Nodes, nextPeerEvent } from "./helpers.js";
+import { Nodes, nextPeerEvent, waitPeer } from "./helpers.js";
 
 const nodes = new Nodes();
 afterEach(() => nodes.closeAll());
@@ -14,9 +14,8 @@ describe("static peers", () => {
     const port = Number(b.addr.split("/tcp/")[1].split("/")[0]);
     const a0 = nextPeerEvent(b.net, "connected");
     const a = await nodes.start("pn", { opts: { noDiscover: true, staticPeers: [b.addr] } });
-    const b0 = nextPeerEvent(a.net, "connected");
     expect((await a0).id).toBe(a.net.peerId);
-    expect((await b0).id).toBe(b.net.peerId);
+    await waitPeer(a.net, b.net.peerId);
     const gone = nextPeerEvent(a.net, "disconnected", (p) => p.id === b.net.peerId);
     await b.net.close();
     await gone;

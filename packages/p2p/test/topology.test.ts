@@ -1,4 +1,4 @@
-import { randomPrivateKey, privateKeyToAddress } from "@knode/crypto";
+import { privateKeyToAddress, randomPrivateKey } from "@knode/crypto";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { checkTopology } from "../src/index.js";
 import { connectedTo, hasPeer, Nodes, nextPeerEvent, testChain } from "./helpers.js";
@@ -47,9 +47,12 @@ describe("topology over the network", () => {
     const stranger = await nodes.start("cn", { chain: testChain("cn", { council: addresses }) });
     en.net.addPeer(cn.addr);
     stranger.net.addPeer(cn.addr);
-    await vi.waitFor(() => expect(cn.net.stats().handshakesFailed + en.net.stats().handshakesFailed).toBeGreaterThan(0), {
-      timeout: 5_000,
-    });
+    await vi.waitFor(
+      () => expect(cn.net.stats().handshakesFailed + en.net.stats().handshakesFailed).toBeGreaterThan(0),
+      {
+        timeout: 5_000,
+      },
+    );
     await vi.waitFor(
       () => expect(stranger.net.stats().handshakesFailed + cn.net.stats().handshakesFailed).toBeGreaterThan(1),
       { timeout: 5_000 },
@@ -81,11 +84,35 @@ describe("topology over the network", () => {
     en.net.addPeer(pn.addr);
     en.net.addPeer(cn.addr);
     await both;
-    await vi.waitFor(() => expect(en.net.stats().handshakesFailed + cn.net.stats().handshakesFailed).toBeGreaterThan(0), {
-      timeout: 5_000,
-    });
+    await vi.waitFor(
+      () => expect(en.net.stats().handshakesFailed + cn.net.stats().handshakesFailed).toBeGreaterThan(0),
+      {
+        timeout: 5_000,
+      },
+    );
     await vi.waitFor(() => expect(connectedTo(en.net, cn.net.peerId)).toBe(false));
     expect(hasPeer(en.net, cn.net.peerId)).toBe(false);
     expect(hasPeer(en.net, pn.net.peerId)).toBe(true);
+  });
+});
+
+describe("per-role limits", () => {
+  it("refuses peers of a role beyond its limit, without banning them", async () => {
+    const pn = await nodes.start("pn", { opts: { noDiscover: true, maxPeersByRole: { cn: 1, pn: 1, en: 1 } } });
+    const en1 = await nodes.start("en", { opts: { noDiscover: true } });
+    const first = nextPeerEvent(pn.net, "connected");
+    en1.net.addPeer(pn.addr);
+    expect((await first).id).toBe(en1.net.peerId);
+    const en2 = await nodes.start("en", { opts: { noDiscover: true } });
+    en2.net.addPeer(pn.addr);
+    await vi.waitFor(
+      () => expect(pn.net.stats().handshakesFailed + en2.net.stats().handshakesFailed).toBeGreaterThan(0),
+      {
+        timeout: 5_000,
+      },
+    );
+    await vi.waitFor(() => expect(connectedTo(pn.net, en2.net.peerId)).toBe(false));
+    expect(pn.net.peers().map((p) => p.id)).toEqual([en1.net.peerId]);
+    expect(pn.net.isBanned(en2.net.peerId)).toBe(false);
   });
 });

@@ -16,12 +16,12 @@ export function encodeBlockBody(txs: Transaction[]): Uint8Array {
 function decodeBodyItems(items: Uint8Array[]): Transaction[] {
   return items.map((item, i) => {
     // Copies, so that a transaction kept in a cache does not pin the whole block buffer.
-    if (item[0] >= 0xc0) return decodeTransaction(item.slice());
+    if (item[0] >= 0xc0) return decodeTransaction(new Uint8Array(item));
     const payload = rlpStringPayload(item);
     // A typed envelope starts with its type byte; anything else here would be a second encoding of a tx.
     if (payload.length === 0 || payload[0] >= 0x80)
       throw invalidBlock(`transaction ${i} is neither a list nor a typed envelope`, "transactions");
-    return decodeTransaction(payload.slice());
+    return decodeTransaction(new Uint8Array(payload));
   });
 }
 

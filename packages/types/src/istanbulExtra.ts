@@ -67,7 +67,8 @@ export function genesisExtraData(validators: Uint8Array[]): Uint8Array {
  * Klaytn calls the header carrying it IstanbulFilteredHeader.
  */
 export function filterIstanbulExtra(e: IstanbulExtra, keepSeal: boolean): Uint8Array {
-  const vanity = e.vanity.slice();
+  // new Uint8Array copies even when the input is a Node Buffer, whose slice() is a view.
+  const vanity = new Uint8Array(e.vanity);
   vanity[ROUND_INDEX] = 0;
   return encodeIstanbulExtra({ vanity, validators: e.validators, seal: keepSeal ? e.seal : EMPTY, committedSeals: [] });
 }
@@ -89,7 +90,7 @@ export function setHeaderRound(h: Header, round: number): Header {
     throw invalidExtra(`round ${round} does not fit the round byte`, "round");
   }
   if (h.extraData.length < ISTANBUL_VANITY_LENGTH) throw invalidExtra("shorter than the 32-byte vanity", "vanity");
-  const extraData = h.extraData.slice();
+  const extraData = new Uint8Array(h.extraData);
   extraData[ROUND_INDEX] = round;
   return { ...h, extraData };
 }

@@ -1,0 +1,181 @@
+import { type Chain, ChainErrorCode } from "@knode/chain";
+import { errorMessage, isKnodeError, type Logger } from "@knode/common";
+import type { P2PNetwork, PeerInfo } from "@knode/p2p";
+import { type Block, decodeBlock, encodeBlock, type Header, rlpDecode, rlpEncode, rlpNumber } from "@knode/types";
+
+export const BLOCKS_BY_RANGE = "blocks_by_range";
+
+export interface BlockSyncOptions {
+  /** Blocks asked per request; the server caps it too. */
+  batchSize: number;
+  /** Largest batch a peer may ask of us. */
+  maxServe: number;
+  requestTimeoutMs: number;
+}
+
+export const defaultBlockSyncOptions: BlockSyncOptions = { batchSize: 64, maxServe: 128, requestTimeoutMs: 10_000 };
+
+export type ImportVerifier = (header: Header, parent: Header, parentHash: Uint8Array) => unknown;
+
+/**
+ * Catch-up over request/response: serves `blocks_by_range` from the chain, and when a peer reports a
+ * higher head, downloads the missing blocks from the best peers in batches, verifying every seal against
+ * the council (the import verifier) and re-executing every block before it lands. A peer whose block
+ * fails is penalised and the next peer is tried.
+ */
+export class BlockSync {
+  private readonly opts: BlockSyncOptions;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private closed = false;
+
+  constructor(
+    opts: Partial<BlockSyncOptions>,
+    private readonly m: { logger: Logger; chain: Chain; p2p: P2PNetwork; verify: ImportVerifier },
+  ) {
+    this.opts = { ...defaultBlockSyncOptions, ...opts };
+  }
+
+  async start(): Promise<void> {
+    await this.m.p2p.handle(BLOCKS_BY_RANGE, (body) => this.serve(body));
+    this.m.p2p.onPeer("status", (peer) => {
+      if (peer.head.number > this.m.chain.headNumber) this.trigger();
+    });
+    this.m.p2p.onPeer("connected", (peer) => {
+      if (peer.head.number > this.m.chain.headNumber) this.trigger();
+    });
+  }
+
+  /** Starts a sync round unless one runs; a trigger during a round causes one more round. */
+  trigger(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = undefined;
+      if (this.again && !this.closed) {
+        this.again = false;
+        this.trigger();
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.running;
+  }
+
+  /** Imports one block that arrived by gossip if it extends the head; a gap starts a sync round. */
+  async importGossiped(block: Block): Promise<"imported" | "known" | "ahead"> {
+    const head = this.m.chain.head();
+    if (block.header.number <= head.header.number) return "known";
+    if (block.header.number > head.header.number + 1n) {
+      this.trigger();
+      return "ahead";
+    }
+    await this.m.chain.importBlock(block, this.m.verify);
+    return "imported";
+  }
+
+  private async *serve(body: Uint8Array): AsyncIterable<Uint8Array> {
+    const [fromRaw, countRaw] = rlpDecode(body) as Uint8Array[];
+    const from = BigInt(rlpNumber(fromRaw, "from"));
+    const count = Math.min(rlpNumber(countRaw, "count"), this.opts.maxServe);
+    for (let n = from; n < from + BigInt(count); n++) {
+      const h = await this.m.chain.getHeaderByNumber(n);
+      if (!h) return;
+      const block = await this.m.chain.getBlock(h.hash);
+      if (!block) return;
+      yield encodeBlock(block);
+    }
+  }
+
+  private bestPeers(): PeerInfo[] {
+    const head = this.m.chain.headNumber;
+    return this.m.p2p
+      .peers()
+      .filter((p) => p.head.number > head)
+      .sort((a, b) => (a.head.number > b.head.number ? -1 : a.head.number < b.head.number ? 1 : 0));
+  }
+
+  private async loop(): Promise<void> {
+    const started = performance.now();
+    const startHead = this.m.chain.headNumber;
+    let lastLog = started;
+    for (;;) {
+      if (this.closed) return;
+      const peers = this.bestPeers();
+      if (peers.length === 0) break;
+      const target = peers[0].head.number;
+      let progressed = false;
+      for (const peer of peers) {
+        const got = await this.fetchFrom(peer);
+        if (got > 0) {
+          progressed = true;
+          break;
+        }
+      }
+      if (!progressed) break;
+      const now = performance.now();
+      if (now - lastLog > 2_000) {
+        const done = Number(this.m.chain.headNumber - startHead);
+        this.m.logger.info(
+          {
+            height: this.m.chain.headNumber.toString(),
+            target: target.toString(),
+            blocksPerSec: Math.round((done * 1000) / (now - started)),
+          },
+          "syncing",
+        );
+        lastLog = now;
+      }
+    }
+    const done = this.m.chain.headNumber - startHead;
+    if (done > 0n) {
+      this.m.logger.info(
+        {
+          height: this.m.chain.headNumber.toString(),
+          blocks: done.toString(),
+          seconds: ((performance.now() - started) / 1000).toFixed(1),
+        },
+        "sync round done",
+      );
+    }
+  }
+
+  /** Fetches and imports one batch from `peer`; returns how many blocks were imported. */
+  private async fetchFrom(peer: PeerInfo): Promise<number> {
+    const from = this.m.chain.headNumber + 1n;
+    const want = peer.head.number - from + 1n;
+    const count = Number(want < BigInt(this.opts.batchSize) ? want : BigInt(this.opts.batchSize));
+    let chunks: Uint8Array[];
+    try {
+      chunks = await this.m.p2p.request(peer.id, BLOCKS_BY_RANGE, rlpEncode([from, count]), {
+        timeoutMs: this.opts.requestTimeoutMs,
+      });
+    } catch (e) {
+      this.m.logger.debug({ peer: peer.id, err: errorMessage(e) }, "block request failed");
+      return 0;
+    }
+    let imported = 0;
+    for (const chunk of chunks) {
+      try {
+        const block = decodeBlock(chunk);
+        const head = this.m.chain.headNumber;
+        if (block.header.number <= head) continue; // arrived meanwhile by gossip
+        if (block.header.number !== head + 1n) throw new Error(`block ${block.header.number} out of sequence`);
+        await this.m.chain.importBlock(block, this.m.verify);
+        imported++;
+      } catch (e) {
+        if (isKnodeError(e, ChainErrorCode.NOT_HEAD_CHILD)) continue; // the head moved under us; not the peer's fault
+        // Anything else means the peer served a block that does not decode, verify or execute.
+        this.m.logger.warn({ peer: peer.id, err: errorMessage(e) }, "peer served a bad block");
+        this.m.p2p.penalize(peer.id, "fatal", `bad block: ${errorMessage(e)}`);
+        return imported;
+      }
+    }
+    return imported;
+  }
+}

@@ -1,0 +1,148 @@
+import { type Chain, ChainErrorCode } from "@knode/chain";
+import { bytesToHex, errorMessage, isKnodeError, type Logger } from "@knode/common";
+import type { IstanbulEngine, Proposal } from "@knode/consensus";
+import { keccak256 } from "@knode/crypto";
+import type { P2PNetwork, PeerRole, Verdict } from "@knode/p2p";
+import type { TxPool } from "@knode/txpool";
+import { decodeBlock, decodeTransaction, encodeBlock, rlpDecode, rlpEncode, type Transaction } from "@knode/types";
+import type { BlockSync } from "./blockSync.js";
+
+export interface NodeNetworkOptions {
+  role: PeerRole;
+  /** Txs per gossip message; the tx topic caps messages at 128 KiB. */
+  txBatchMax: number;
+  /** How long a partial batch waits for more txs before it is sent. */
+  txBatchDelayMs: number;
+}
+
+export const defaultNodeNetworkOptions: Omit<NodeNetworkOptions, "role"> = { txBatchMax: 256, txBatchDelayMs: 20 };
+
+/** Recently seen tx hashes, so a gossiped batch is de-duplicated before any decoding. */
+const SEEN_TX_CAPACITY = 65_536;
+
+/**
+ * Glue between p2p and the chain: finalized blocks out (CNs publish, gossip relays), blocks in (import if
+ * they extend the head, else sync), consensus messages to and from the engine, and transactions in
+ * batches. Every handler returns a verdict so p2p forwards only what we accepted and penalises garbage.
+ */
+export class NodeNetwork {
+  private readonly opts: NodeNetworkOptions;
+  private readonly seenTxs = new Set<string>();
+  private txQueue: Uint8Array[] = [];
+  private txTimer: NodeJS.Timeout | undefined;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(
+    opts: Partial<NodeNetworkOptions> & { role: PeerRole },
+    private readonly m: {
+      logger: Logger;
+      p2p: P2PNetwork;
+      chain: Chain;
+      pool: TxPool;
+      sync: BlockSync;
+      engine?: IstanbulEngine<Proposal>;
+    },
+  ) {
+    this.opts = { ...defaultNodeNetworkOptions, ...opts };
+  }
+
+  async start(): Promise<void> {
+    const { p2p, chain, engine, sync } = this.m;
+    await sync.start();
+    p2p.subscribe("block", (data) => this.onBlock(data));
+    p2p.subscribe("tx", (data) => this.onTxs(data));
+    if (engine) {
+      p2p.onDirect("consensus", (data) => engine.handleMessage(data));
+      this.unsubscribe.push(engine.onBehind(() => sync.trigger()));
+    }
+    if (this.opts.role === "cn") {
+      // Every CN commits the same block; receivers drop repeats by height.
+      this.unsubscribe.push(
+        chain.onNewBlock((block) => {
+          p2p
+            .publish("block", encodeBlock(block))
+            .catch((e) => this.m.logger.debug({ err: errorMessage(e) }, "block publish failed"));
+        }),
+      );
+    }
+  }
+
+  /** A transaction accepted from a local client: gossip it towards the CNs (batched). */
+  broadcastTx(tx: Transaction): void {
+    this.remember(bytesToHex(tx.hash));
+    this.txQueue.push(tx.raw);
+    if (this.txQueue.length >= this.opts.txBatchMax) this.flushTxs();
+    else this.txTimer ??= setTimeout(() => this.flushTxs(), this.opts.txBatchDelayMs);
+  }
+
+  close(): void {
+    if (this.txTimer) clearTimeout(this.txTimer);
+    this.txTimer = undefined;
+    for (const u of this.unsubscribe.splice(0)) u();
+  }
+
+  private flushTxs(): void {
+    if (this.txTimer) clearTimeout(this.txTimer);
+    this.txTimer = undefined;
+    const batch = this.txQueue.splice(0, this.opts.txBatchMax);
+    if (batch.length === 0) return;
+    this.m.p2p
+      .publish("tx", rlpEncode(batch))
+      .catch((e) => this.m.logger.debug({ err: errorMessage(e) }, "tx publish failed"));
+    if (this.txQueue.length > 0) this.txTimer = setTimeout(() => this.flushTxs(), 0);
+  }
+
+  private async onBlock(data: Uint8Array): Promise<Verdict> {
+    let block: ReturnType<typeof decodeBlock>;
+    try {
+      block = decodeBlock(data);
+    } catch {
+      return "reject";
+    }
+    try {
+      const result = await this.m.sync.importGossiped(block);
+      return result === "imported" ? "accept" : "ignore";
+    } catch (e) {
+      if (isKnodeError(e, ChainErrorCode.NOT_HEAD_CHILD)) return "ignore";
+      this.m.logger.warn({ number: block.header.number.toString(), err: errorMessage(e) }, "gossiped block refused");
+      return "reject";
+    }
+  }
+
+  private async onTxs(data: Uint8Array): Promise<Verdict> {
+    let raws: Uint8Array[];
+    try {
+      const list = rlpDecode(data);
+      if (!Array.isArray(list) || list.some((x) => !(x instanceof Uint8Array))) return "reject";
+      raws = list as Uint8Array[];
+    } catch {
+      return "reject";
+    }
+    const fresh: Transaction[] = [];
+    for (const raw of raws) {
+      const key = bytesToHex(keccak256(raw));
+      if (this.seenTxs.has(key)) continue;
+      this.remember(key);
+      try {
+        fresh.push(decodeTransaction(raw));
+      } catch {
+        return "reject";
+      }
+    }
+    if (fresh.length === 0) return "ignore";
+    const results = await this.m.pool.addBatch(fresh);
+    return results.some((r) => !(r instanceof Error)) ? "accept" : "ignore";
+  }
+
+  private remember(key: string): void {
+    if (this.seenTxs.size >= SEEN_TX_CAPACITY) {
+      // Forget the oldest half; a Set iterates in insertion order.
+      let drop = SEEN_TX_CAPACITY / 2;
+      for (const k of this.seenTxs) {
+        if (drop-- <= 0) break;
+        this.seenTxs.delete(k);
+      }
+    }
+    this.seenTxs.add(key);
+  }
+}
