@@ -135,6 +135,9 @@ export class KnodeNode {
             blockPeriodMs: opts.blockPeriodMs ?? Math.round(genesis.config.blockPeriod * 1000),
             policy: governance.policy,
             sub: governance.sub,
+            ...(opts.roundTimeoutMs
+              ? { roundTimeoutBaseMs: opts.roundTimeoutMs, roundTimeoutGrowthMs: Math.max(1, Math.round(opts.roundTimeoutMs / 10)) }
+              : {}),
           },
           {
             logger: logger.child({ module: "consensus" }),

@@ -30,6 +30,8 @@ export interface NodeOptions {
   txpool: Record<string, number>;
   /** Overrides the genesis block period (ms); tests only. */
   blockPeriodMs?: number;
+  /** Base of the round timeout (ms): a round lasts base + base/10 · 2^round. Klaytn's default is 10 s. */
+  roundTimeoutMs?: number;
 }
 
 /** Klaytn's defaults (SPEC §2). */
