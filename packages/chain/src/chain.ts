@@ -189,6 +189,11 @@ export class Chain {
     verify: (header: Header, parent: Header, parentHash: Uint8Array) => void,
   ): Promise<void> {
     await this.writeLock.run(async () => {
+      // Checked under the lock: the head may have moved (our own commit, another import) since the caller
+      // looked, and a block that no longer extends the head is no fault of whoever sent it.
+      if (!equalBytes(block.header.parentHash, this.headHashValue)) {
+        throw new ChainError({ code: ChainErrorCode.NOT_HEAD_CHILD, number: block.header.number.toString() });
+      }
       verify(block.header, this.headHeader, this.headHashValue);
       const checked = await this.execute(block);
       await this.writeBlock(block, checked.receipts, checked.stateOps);

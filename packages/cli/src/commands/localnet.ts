@@ -40,12 +40,6 @@ export async function localnet(o: LocalnetOptions): Promise<void> {
   const networkFile = path.join(dir, "network.json");
   if (!existsSync(networkFile)) throw new CliError(CliErrorCode.USAGE, `${dir} is not empty and holds no network.json`);
   const net = JSON.parse(readFileSync(networkFile, "utf8")) as NetworkDescription;
-  if (net.nodes.some((n) => n.role !== "cn") || net.nodes.length > 1) {
-    throw new CliError(
-      CliErrorCode.USAGE,
-      "this build runs a single-CN local network only (use --cn 1 --pn 0 --en 0); multi-node networks need the p2p layer",
-    );
-  }
   for (const n of net.nodes) {
     const datadir = path.join(dir, n.datadir);
     if (!existsSync(genesisCopyPath(datadir))) await initDatadir(datadir, path.join(dir, net.genesis));
