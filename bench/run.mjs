@@ -4,6 +4,8 @@
 //   npm run bench -- --txs 20000  bigger load
 //   npm run bench -- --case single-cn
 import { parseArgs } from "node:util";
+import { localnet4 } from "./cases/localnet.mjs";
+import { recoverMain } from "./cases/recover.mjs";
 import { singleCn } from "./cases/singleCn.mjs";
 
 const { values } = parseArgs({
@@ -15,7 +17,7 @@ const { values } = parseArgs({
   },
 });
 
-const cases = { "single-cn": singleCn };
+const cases = { "recover-main": recoverMain, "single-cn": singleCn, "localnet-4cn": localnet4 };
 const selected = values.case === "all" ? Object.keys(cases) : [values.case];
 const results = [];
 for (const name of selected) {
@@ -30,10 +32,16 @@ for (const name of selected) {
 }
 console.log("");
 console.log(
-  "case        txs    committed TPS  p50 latency  p99 latency  block interval  exec ms/block (mean/max)  peak RSS",
+  "case          txs    committed TPS  p50 latency  p99 latency  block interval  exec ms/block (mean/max)  peak RSS",
 );
 for (const r of results) {
+  if (r.committedTps === undefined) {
+    console.log(
+      `${r.case.padEnd(13)} recover/s: native main thread ${r.recoverPerSecMainThread} (direct ${r.recoverPerSecDirect}), noble ${r.recoverPerSecNoble}`,
+    );
+    continue;
+  }
   console.log(
-    `${r.case.padEnd(11)} ${String(r.txs).padEnd(6)} ${r.committedTps.toFixed(0).padStart(13)}  ${`${r.latencyP50Ms} ms`.padStart(11)}  ${`${r.latencyP99Ms} ms`.padStart(11)}  ${`${r.meanBlockIntervalMs} ms`.padStart(14)}  ${`${r.execMsPerBlockMean}/${r.execMsPerBlockMax}`.padStart(24)}  ${r.peakRssMb} MiB`,
+    `${r.case.padEnd(13)} ${String(r.txs).padEnd(6)} ${r.committedTps.toFixed(0).padStart(13)}  ${`${r.latencyP50Ms} ms`.padStart(11)}  ${`${r.latencyP99Ms} ms`.padStart(11)}  ${`${r.meanBlockIntervalMs} ms`.padStart(14)}  ${`${r.execMsPerBlockMean}/${r.execMsPerBlockMax}`.padStart(24)}  ${r.peakRssMb} MiB`,
   );
 }

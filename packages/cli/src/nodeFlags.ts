@@ -58,7 +58,11 @@ export function addNodeFlags(cmd: Command): Command {
     .option("--prometheusport <port>", "Prometheus exporter port", portArg, d.metrics.port)
     .option("--verbosity <level>", "log level 0..5 (3 = info)", intArg(0, 5), 3)
     .addOption(new Option("--log.format <format>", "log format").choices(["text", "json"]).default("text"))
-    .option("--istanbul.timeout <ms>", "base round timeout in ms (round r lasts base + base/10·2^r)", intArg(100, 600_000))
+    .option(
+      "--istanbul.timeout <ms>",
+      "base round timeout in ms (round r lasts base + base/10·2^r)",
+      intArg(100, 600_000),
+    )
     .option("--unlock <address>", "account to unlock (needs --password)")
     .option("--password <file>", "password file for --unlock")
     .option("--conf <file>", "YAML or TOML file holding any of these flags");

@@ -45,6 +45,19 @@ function optInt(obj: Json, key: string, field: string, dflt: number, min: number
   return Number(n);
 }
 
+/**
+ * Block period in seconds. Fractions down to 0.1 s are allowed so that tests can run many blocks quickly;
+ * block times keep 10 ms resolution (timestampFoS).
+ */
+function optPeriod(obj: Json, field: string): number {
+  const v = obj.blockPeriod;
+  if (v === undefined || v === null) return GENESIS_DEFAULTS.blockPeriod;
+  const n = typeof v === "string" || typeof v === "number" ? Number(v) : Number.NaN;
+  if (!Number.isFinite(n) || n < 0.1 || n > 3600)
+    throw invalid(field, "must be a number of seconds between 0.1 and 3600");
+  return n;
+}
+
 function optHex(obj: Json, key: string, field: string): Uint8Array {
   const v = obj[key];
   if (v === undefined || v === null || v === "") return new Uint8Array(0);
@@ -129,7 +142,7 @@ function parseConfig(c: Json, firstValidator: string | undefined): ChainConfig {
       },
     },
     unitPrice: optBigInt(c, "unitPrice", "config.unitPrice", GENESIS_DEFAULTS.unitPrice),
-    blockPeriod: optInt(c, "blockPeriod", "config.blockPeriod", GENESIS_DEFAULTS.blockPeriod, 1, 3600),
+    blockPeriod: optPeriod(c, "config.blockPeriod"),
   };
 }
 

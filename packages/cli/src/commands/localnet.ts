@@ -73,6 +73,7 @@ export async function localnet(o: LocalnetOptions): Promise<void> {
     }
   });
   const onSignal = () => {
+    if (stopping) return;
     process.stdout.write("\nStopping local network...\n");
     void stopAll().then(() => process.exit(0));
   };

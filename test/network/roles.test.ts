@@ -1,0 +1,190 @@
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { JsonRpcProvider, Wallet } from "ethers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  freePortRange,
+  KnodeProcess,
+  type NetworkInfo,
+  type NetworkNodeInfo,
+  rpcCall,
+  runKnode,
+  setupLocalNetwork,
+  tempDir,
+  waitForBlock,
+} from "../helpers/knodeProcess.js";
+
+interface Peer {
+  id: string;
+  role: string;
+}
+interface Block {
+  hash: string;
+  stateRoot: string;
+}
+
+/**
+ * The three roles over real processes: 4 CN + 1 PN + 1 EN in SPEC §5 topology, txs in at the EN, blocks out
+ * to it, late and fresh nodes syncing, and CNs refusing peers they must not talk to. One network serves
+ * every scenario; a 0.25 s block period makes a hundred blocks cheap.
+ */
+describe("4 CN + PN + EN network", () => {
+  let net: { dir: string; network: NetworkInfo; cleanup: () => void };
+  const procs: KnodeProcess[] = [];
+  const extraDirs: string[] = [];
+  let en: NetworkNodeInfo;
+  let pn: NetworkNodeInfo;
+
+  const start = (node: NetworkNodeInfo, extra: string[] = [], dir = net.dir) => {
+    const p = KnodeProcess.start(dir, node, extra);
+    procs.push(p);
+    return p;
+  };
+
+  beforeAll(async () => {
+    net = await setupLocalNetwork({ cn: 4, pn: 1, en: 1, testAccounts: 2, extra: ["--block-period", "0.25"] });
+    en = net.network.nodes.find((n) => n.role === "en") as NetworkNodeInfo;
+    pn = net.network.nodes.find((n) => n.role === "pn") as NetworkNodeInfo;
+    // The EN is started later, by the sync scenario.
+    await Promise.all(net.network.nodes.filter((n) => n.role !== "en").map((n) => start(n).ready()));
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(procs.map((p) => p.stop("SIGKILL")));
+    net?.cleanup();
+    for (const d of extraDirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("an EN started after 100+ blocks syncs to the head, and talks only to the PN", async () => {
+    await waitForBlock(pn.rpc, 100, 90_000);
+    const enProc = start(en);
+    await enProc.ready();
+    const target = Number(await rpcCall<string>(pn.rpc, "eth_blockNumber", []));
+    await waitForBlock(en.rpc, target, 60_000);
+    const peers = await rpcCall<Peer[]>(en.rpc, "admin_peers", []);
+    expect(peers.length).toBeGreaterThan(0);
+    expect(peers.every((p) => p.role !== "cn")).toBe(true);
+    const byType = await rpcCall<{ cn: number; pn: number }>(en.rpc, "net_peerCountByType", []);
+    expect(byType.cn).toBe(0);
+    expect(byType.pn).toBe(1);
+  });
+
+  it("a tx sent to the EN is included, with the same receipt on every node, and all six agree on every height", async () => {
+    const provider = new JsonRpcProvider(en.rpc, net.network.chainId, { staticNetwork: true, pollingInterval: 100 });
+    try {
+      const wallet = new Wallet(net.network.testAccounts[0].privateKey, provider);
+      const tx = await wallet.sendTransaction({ to: net.network.testAccounts[1].address, value: 4242n });
+      const receipt = await tx.wait(1, 30_000);
+      expect(receipt?.status).toBe(1);
+      const height = receipt?.blockNumber ?? 0;
+      for (const n of net.network.nodes) await waitForBlock(n.rpc, height, 30_000);
+      const receipts = await Promise.all(
+        net.network.nodes.map((n) => rpcCall<Record<string, unknown>>(n.rpc, "eth_getTransactionReceipt", [tx.hash])),
+      );
+      for (const r of receipts) expect(r).toEqual(receipts[0]);
+      for (let h = 1; h <= height; h++) {
+        const tag = `0x${h.toString(16)}`;
+        const blocks = await Promise.all(
+          net.network.nodes.map((n) => rpcCall<Block>(n.rpc, "eth_getBlockByNumber", [tag, false])),
+        );
+        for (const b of blocks) {
+          expect(b.hash).toBe(blocks[0].hash);
+          expect(b.stateRoot).toBe(blocks[0].stateRoot);
+        }
+      }
+    } finally {
+      provider.destroy();
+    }
+  });
+
+  it("a fresh EN knowing only the genesis and one bootnode (the PN) joins, syncs and relays a tx", async () => {
+    const dir = tempDir("knode-fresh-en-");
+    extraDirs.push(dir);
+    const init = runKnode(["init", "--datadir", dir, path.join(net.dir, net.network.genesis)]);
+    expect(init.status).toBe(0);
+    const p2pPort = await freePortRange(1);
+    const rpcPort = await freePortRange(1);
+    const node: NetworkNodeInfo = {
+      name: "fresh-en",
+      role: "en",
+      datadir: dir,
+      args: [
+        "--role",
+        "en",
+        "--datadir",
+        dir,
+        "--port",
+        String(p2pPort),
+        "--bootnodes",
+        pn.p2p,
+        "--rpc",
+        "--rpcport",
+        String(rpcPort),
+      ],
+      rpc: `http://127.0.0.1:${rpcPort}`,
+      ws: "",
+      p2p: "",
+    };
+    const fresh = start(node, [], dir);
+    await fresh.ready();
+    const target = Number(await rpcCall<string>(pn.rpc, "eth_blockNumber", []));
+    await waitForBlock(node.rpc, target, 60_000);
+    const provider = new JsonRpcProvider(node.rpc, net.network.chainId, { staticNetwork: true, pollingInterval: 100 });
+    try {
+      const wallet = new Wallet(net.network.testAccounts[1].privateKey, provider);
+      const tx = await wallet.sendTransaction({ to: net.network.testAccounts[0].address, value: 7n });
+      expect((await tx.wait(1, 30_000))?.status).toBe(1);
+      const onCn = await rpcCall<{ status: string } | null>(net.network.nodes[0].rpc, "eth_getTransactionReceipt", [
+        tx.hash,
+      ]);
+      expect(onCn?.status).toBe("0x1");
+    } finally {
+      provider.destroy();
+    }
+  });
+
+  it("a CN refuses an EN and a stranger claiming to be a CN", async () => {
+    const cn0 = net.network.nodes[0];
+    for (const role of ["en", "cn"]) {
+      const dir = tempDir(`knode-intruder-${role}-`);
+      extraDirs.push(dir);
+      expect(runKnode(["init", "--datadir", dir, path.join(net.dir, net.network.genesis)]).status).toBe(0);
+      const p2pPort = await freePortRange(1);
+      const rpcPort = await freePortRange(1);
+      const node: NetworkNodeInfo = {
+        name: `intruder-${role}`,
+        role: role as "en" | "cn",
+        datadir: dir,
+        args: [
+          "--role",
+          role,
+          "--datadir",
+          dir,
+          "--port",
+          String(p2pPort),
+          "--bootnodes",
+          cn0.p2p,
+          "--nodiscover",
+          "--rpc",
+          "--rpcport",
+          String(rpcPort),
+          "--rpcapi",
+          "eth,net,admin",
+        ],
+        rpc: `http://127.0.0.1:${rpcPort}`,
+        ws: "",
+        p2p: "",
+      };
+      const intruder = start(node, [], dir);
+      await intruder.ready();
+      const id = (await rpcCall<{ id: string }>(node.rpc, "admin_nodeInfo", [])).id;
+      // Give the dial and the handshake a few block periods to happen (and be refused).
+      const head = Number(await rpcCall<string>(cn0.rpc, "eth_blockNumber", []));
+      await waitForBlock(cn0.rpc, head + 8, 30_000);
+      const cnPeers = await rpcCall<Peer[]>(cn0.rpc, "admin_peers", []);
+      expect(cnPeers.map((p) => p.id)).not.toContain(id);
+      expect(await rpcCall<Peer[]>(node.rpc, "admin_peers", [])).toEqual([]);
+      await intruder.stop("SIGKILL");
+    }
+  });
+});
