@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { localnet4 } from "./cases/localnet.mjs";
 import { recoverMain } from "./cases/recover.mjs";
 import { singleCn } from "./cases/singleCn.mjs";
+import { syncSpeed } from "./cases/sync.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -17,7 +18,7 @@ const { values } = parseArgs({
   },
 });
 
-const cases = { "recover-main": recoverMain, "single-cn": singleCn, "localnet-4cn": localnet4 };
+const cases = { "recover-main": recoverMain, "single-cn": singleCn, "localnet-4cn": localnet4, sync: syncSpeed };
 const selected = values.case === "all" ? Object.keys(cases) : [values.case];
 const results = [];
 for (const name of selected) {
@@ -35,6 +36,10 @@ console.log(
   "case          txs    committed TPS  p50 latency  p99 latency  block interval  exec ms/block (mean/max)  peak RSS",
 );
 for (const r of results) {
+  if (r.case === "sync") {
+    console.log(`${r.case.padEnd(13)} ${r.blocks} blocks, ${r.txs} txs re-executed in ${r.seconds} s: ${r.blocksPerSec} blocks/s, ${r.txPerSec} tx/s`);
+    continue;
+  }
   if (r.committedTps === undefined) {
     console.log(
       `${r.case.padEnd(13)} recover/s: native main thread ${r.recoverPerSecMainThread} (direct ${r.recoverPerSecDirect}), noble ${r.recoverPerSecNoble}`,

@@ -25,7 +25,7 @@ export async function freePort(count) {
   }
 }
 
-export async function localNetwork({ cn, pn = 0, en = 0, testAccounts }) {
+export async function localNetwork({ cn, pn = 0, en = 0, testAccounts, blockPeriod = 1 }) {
   const dir = mkdtempSync(path.join(tmpdir(), "knode-bench-"));
   const total = cn + pn + en;
   const r = spawnSync(
@@ -46,6 +46,8 @@ export async function localNetwork({ cn, pn = 0, en = 0, testAccounts }) {
       String(await freePort(total)),
       "--rpc-base-port",
       String(await freePort(2 * total)),
+      "--block-period",
+      String(blockPeriod),
       "-o",
       dir,
     ],

@@ -10,6 +10,7 @@ export enum P2PErrorCode {
   INVALID_STATUS = "P2P_INVALID_STATUS",
   STATUS_MISMATCH = "P2P_STATUS_MISMATCH",
   TOPOLOGY_REFUSED = "P2P_TOPOLOGY_REFUSED",
+  STATUS_DECLINED = "P2P_STATUS_DECLINED",
   TOO_MANY_PEERS = "P2P_TOO_MANY_PEERS",
   METHOD_RESERVED = "P2P_METHOD_RESERVED",
   METHOD_ALREADY_HANDLED = "P2P_METHOD_ALREADY_HANDLED",
@@ -33,6 +34,7 @@ export type P2PErrorType =
   | { code: P2PErrorCode.INVALID_STATUS; reason: string }
   | { code: P2PErrorCode.STATUS_MISMATCH; field: "chainId" | "genesisHash" }
   | { code: P2PErrorCode.TOPOLOGY_REFUSED; local: string; remote: string }
+  | { code: P2PErrorCode.STATUS_DECLINED; peerId: string }
   | { code: P2PErrorCode.TOO_MANY_PEERS; role: string }
   | { code: P2PErrorCode.METHOD_RESERVED; method: string }
   | { code: P2PErrorCode.METHOD_ALREADY_HANDLED; method: string }

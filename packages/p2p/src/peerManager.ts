@@ -124,6 +124,11 @@ export class PeerManager {
         maxChunks: 1,
         maxBytes: MAX_STATUS_BYTES,
       });
+      if (chunks.length === 0) {
+        // A peer that refuses us (e.g. we are not in its council yet) hangs up before its error frame gets
+        // out, so an empty answer is a refusal, not garbage: banning it would outlast the refusal's cause.
+        throw new P2PError({ code: P2PErrorCode.STATUS_DECLINED, peerId: id }, "peer declined the handshake");
+      }
       if (chunks.length !== 1) {
         throw new P2PError({ code: P2PErrorCode.INVALID_STATUS, reason: "no status in response" });
       }

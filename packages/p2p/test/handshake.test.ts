@@ -1,4 +1,5 @@
 import { bytesToHex } from "@knode/common";
+import { privateKeyToAddress, randomPrivateKey } from "@knode/crypto";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { P2PErrorCode } from "../src/index.js";
 import { connectedTo, hasPeer, Nodes, nextPeerEvent, testChain } from "./helpers.js";
@@ -54,6 +55,26 @@ describe("status handshake", () => {
     expect(hasPeer(a.net, b.net.peerId)).toBe(false);
     expect(hasPeer(b.net, a.net.peerId)).toBe(false);
     expect(a.net.stats().handshakesFailed + b.net.stats().handshakesFailed).toBeGreaterThan(0);
+  });
+
+  it("a CN refused for not being in the council connects once it is voted in, and bans nobody", async () => {
+    const aKey = randomPrivateKey();
+    const bKey = randomPrivateKey();
+    const aAddr = privateKeyToAddress(aKey);
+    const a = await nodes.start("cn", { key: aKey, chain: testChain("cn", { council: [aAddr] }) });
+    const b = await nodes.start("cn", {
+      key: bKey,
+      chain: testChain("cn", { council: [aAddr] }),
+      opts: { staticPeers: [a.addr], redialMaxMs: 300 },
+    });
+    await vi.waitFor(() => expect(b.net.stats().handshakesFailed).toBeGreaterThan(0), { timeout: 5_000 });
+    expect(hasPeer(a.net, b.net.peerId)).toBe(false);
+    const joined = nextPeerEvent(a.net, "connected", (p) => p.id === b.net.peerId);
+    a.chain.councilList.push(b.address);
+    b.chain.councilList.push(b.address);
+    expect((await joined).role).toBe("cn");
+    expect(a.net.isBanned(b.net.peerId)).toBe(false);
+    expect(b.net.isBanned(a.net.peerId)).toBe(false);
   });
 
   it("refuses requests before start and reserved methods", async () => {
