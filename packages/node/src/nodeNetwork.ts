@@ -13,9 +13,21 @@ export interface NodeNetworkOptions {
   txBatchMax: number;
   /** How long a partial batch waits for more txs before it is sent. */
   txBatchDelayMs: number;
+  /**
+   * Local txs still pending are gossiped again at this interval (Klaytn's tx resend): a batch lost while
+   * the mesh formed, or dropped by a busy CN, still reaches the council.
+   */
+  txResendIntervalMs: number;
+  /** Local txs remembered for resending; older ones are forgotten first. */
+  txResendMax: number;
 }
 
-export const defaultNodeNetworkOptions: Omit<NodeNetworkOptions, "role"> = { txBatchMax: 256, txBatchDelayMs: 20 };
+export const defaultNodeNetworkOptions: Omit<NodeNetworkOptions, "role"> = {
+  txBatchMax: 256,
+  txBatchDelayMs: 20,
+  txResendIntervalMs: 4_000,
+  txResendMax: 4096,
+};
 
 /** Recently seen tx hashes, so a gossiped batch is de-duplicated before any decoding. */
 const SEEN_TX_CAPACITY = 65_536;
@@ -30,6 +42,9 @@ export class NodeNetwork {
   private readonly seenTxs = new Set<string>();
   private txQueue: Uint8Array[] = [];
   private txTimer: NodeJS.Timeout | undefined;
+  private resendTimer: NodeJS.Timeout | undefined;
+  /** Local txs (by hash) not yet seen in a block, for resending. */
+  private readonly localTxs = new Map<string, Transaction>();
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
@@ -55,6 +70,8 @@ export class NodeNetwork {
       p2p.onDirect("consensus", (data) => engine.handleMessage(data));
       this.unsubscribe.push(engine.onBehind(() => sync.trigger()));
     }
+    this.resendTimer = setInterval(() => this.resendPending(), this.opts.txResendIntervalMs);
+    this.resendTimer.unref();
     if (this.opts.role === "cn") {
       // Every CN commits the same block; receivers drop repeats by height.
       this.unsubscribe.push(
@@ -69,16 +86,34 @@ export class NodeNetwork {
 
   /** A transaction accepted from a local client: gossip it towards the CNs (batched). */
   broadcastTx(tx: Transaction): void {
-    this.remember(bytesToHex(tx.hash));
+    const key = bytesToHex(tx.hash);
+    this.remember(key);
+    if (this.opts.role !== "cn") {
+      if (this.localTxs.size >= this.opts.txResendMax) this.localTxs.delete(this.localTxs.keys().next().value as string);
+      this.localTxs.set(key, tx);
+    }
     this.txQueue.push(tx.raw);
     if (this.txQueue.length >= this.opts.txBatchMax) this.flushTxs();
     else this.txTimer ??= setTimeout(() => this.flushTxs(), this.opts.txBatchDelayMs);
   }
 
   close(): void {
+    if (this.resendTimer) clearInterval(this.resendTimer);
     if (this.txTimer) clearTimeout(this.txTimer);
     this.txTimer = undefined;
     for (const u of this.unsubscribe.splice(0)) u();
+  }
+
+  /** Re-gossips local txs the pool still holds; those gone from the pool (included or dropped) are forgotten. */
+  private resendPending(): void {
+    for (const [key, tx] of this.localTxs) {
+      if (!this.m.pool.has(tx.hash)) {
+        this.localTxs.delete(key);
+        continue;
+      }
+      this.txQueue.push(tx.raw);
+    }
+    if (this.txQueue.length > 0) this.flushTxs();
   }
 
   private flushTxs(): void {
@@ -119,9 +154,14 @@ export class NodeNetwork {
       return "reject";
     }
     const fresh: Transaction[] = [];
+    let stillPending = false;
     for (const raw of raws) {
-      const key = bytesToHex(keccak256(raw));
-      if (this.seenTxs.has(key)) continue;
+      const hash = keccak256(raw);
+      const key = bytesToHex(hash);
+      if (this.seenTxs.has(key)) {
+        stillPending ||= this.m.pool.has(hash);
+        continue;
+      }
       this.remember(key);
       try {
         fresh.push(decodeTransaction(raw));
@@ -129,7 +169,8 @@ export class NodeNetwork {
         return "reject";
       }
     }
-    if (fresh.length === 0) return "ignore";
+    // A batch of txs we already hold but that are still pending is a resend: relay it on towards the CNs.
+    if (fresh.length === 0) return stillPending && this.opts.role !== "cn" ? "accept" : "ignore";
     const results = await this.m.pool.addBatch(fresh);
     return results.some((r) => !(r instanceof Error)) ? "accept" : "ignore";
   }
