@@ -123,10 +123,11 @@ export class KnodeProcess {
     return this.output;
   }
 
-  static start(dir: string, node: NetworkNodeInfo, extraArgs: string[] = []): KnodeProcess {
+  static start(dir: string, node: NetworkNodeInfo, extraArgs: string[] = [], env?: NodeJS.ProcessEnv): KnodeProcess {
     const proc = spawn(process.execPath, [KNODE_BIN, ...node.args, ...extraArgs], {
       cwd: dir,
       stdio: ["ignore", "pipe", "pipe"],
+      env: env ? { ...process.env, ...env } : process.env,
     });
     const p = new KnodeProcess(proc, node.rpc);
     const file = createWriteStream(path.join(dir, `${node.name}.log`), { flags: "a" });

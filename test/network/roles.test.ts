@@ -1,4 +1,4 @@
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,8 +35,8 @@ describe("4 CN + PN + EN network", () => {
   let en: NetworkNodeInfo;
   let pn: NetworkNodeInfo;
 
-  const start = (node: NetworkNodeInfo, extra: string[] = [], dir = net.dir) => {
-    const p = KnodeProcess.start(dir, node, extra);
+  const start = (node: NetworkNodeInfo, extra: string[] = [], dir = net.dir, env?: NodeJS.ProcessEnv) => {
+    const p = KnodeProcess.start(dir, node, extra, env);
     procs.push(p);
     return p;
   };
@@ -141,6 +141,48 @@ describe("4 CN + PN + EN network", () => {
     } finally {
       provider.destroy();
     }
+  });
+
+  it("joins a network by name: --network <preset> initialises from the preset and syncs from its bootnodes", async () => {
+    const presets = tempDir("knode-presets-");
+    const dir = tempDir("knode-preset-en-");
+    extraDirs.push(presets, dir);
+    const genesis = JSON.parse(readFileSync(path.join(net.dir, net.network.genesis), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    writeFileSync(path.join(presets, "testnet.json"), JSON.stringify({ ...genesis, bootnodes: [pn.p2p] }));
+    const p2pPort = await freePortRange(1);
+    const rpcPort = await freePortRange(1);
+    const node: NetworkNodeInfo = {
+      name: "preset-en",
+      role: "en",
+      datadir: dir,
+      args: [
+        "--network",
+        "testnet",
+        "--role",
+        "en",
+        "--datadir",
+        dir,
+        "--port",
+        String(p2pPort),
+        "--rpc",
+        "--rpcport",
+        String(rpcPort),
+      ],
+      rpc: `http://127.0.0.1:${rpcPort}`,
+      ws: "",
+      p2p: "",
+    };
+    const joined = start(node, [], dir, { KNODE_PRESETS_DIR: presets });
+    await joined.ready();
+    const target = Number(await rpcCall<string>(pn.rpc, "eth_blockNumber", []));
+    await waitForBlock(node.rpc, target, 60_000);
+    const ours = await rpcCall<Block>(node.rpc, "eth_getBlockByNumber", [`0x${target.toString(16)}`, false]);
+    const theirs = await rpcCall<Block>(pn.rpc, "eth_getBlockByNumber", [`0x${target.toString(16)}`, false]);
+    expect(ours.hash).toBe(theirs.hash);
+    await joined.stop("SIGKILL");
   });
 
   it("a CN refuses an EN and a stranger claiming to be a CN", async () => {

@@ -1,15 +1,24 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export type PresetName = "dev" | "testnet";
 
-/** Preset genesis files live in the repository's genesis/ folder (SPEC §1). */
+/**
+ * Preset files live in the repository's genesis/ folder (SPEC §1): a genesis JSON that may also carry the
+ * network's `bootnodes` (libp2p multiaddrs). KNODE_PRESETS_DIR points elsewhere (tests, private networks).
+ */
 export function presetGenesisPath(name: PresetName): string {
+  const dir = process.env.KNODE_PRESETS_DIR;
+  if (dir) return path.join(dir, `${name}.json`);
   return fileURLToPath(new URL(`../../../genesis/${name}.json`, import.meta.url));
 }
 
-export function presetExists(name: PresetName): boolean {
-  return existsSync(presetGenesisPath(name));
+/** The bootnodes a preset lists (empty when it lists none). */
+export function presetBootnodes(name: PresetName): string[] {
+  const parsed = JSON.parse(readFileSync(presetGenesisPath(name), "utf8")) as { bootnodes?: unknown };
+  const list = parsed.bootnodes;
+  return Array.isArray(list) ? list.filter((b): b is string => typeof b === "string") : [];
 }
 
 /**

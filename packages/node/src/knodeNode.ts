@@ -136,7 +136,10 @@ export class KnodeNode {
             policy: governance.policy,
             sub: governance.sub,
             ...(opts.roundTimeoutMs
-              ? { roundTimeoutBaseMs: opts.roundTimeoutMs, roundTimeoutGrowthMs: Math.max(1, Math.round(opts.roundTimeoutMs / 10)) }
+              ? {
+                  roundTimeoutBaseMs: opts.roundTimeoutMs,
+                  roundTimeoutGrowthMs: Math.max(1, Math.round(opts.roundTimeoutMs / 10)),
+                }
               : {}),
           },
           {

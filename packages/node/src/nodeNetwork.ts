@@ -89,7 +89,8 @@ export class NodeNetwork {
     const key = bytesToHex(tx.hash);
     this.remember(key);
     if (this.opts.role !== "cn") {
-      if (this.localTxs.size >= this.opts.txResendMax) this.localTxs.delete(this.localTxs.keys().next().value as string);
+      if (this.localTxs.size >= this.opts.txResendMax)
+        this.localTxs.delete(this.localTxs.keys().next().value as string);
       this.localTxs.set(key, tx);
     }
     this.txQueue.push(tx.raw);

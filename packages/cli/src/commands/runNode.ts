@@ -3,7 +3,7 @@ import { createLogger } from "@knode/common";
 import { datadirPaths, genesisCopyPath, initDatadir, KnodeNode } from "@knode/node";
 import { CliError, CliErrorCode } from "../errors.js";
 import { toNodeOptions } from "../nodeFlags.js";
-import { DEV_VALIDATOR_KEY, type PresetName, presetGenesisPath } from "../presets.js";
+import { DEV_VALIDATOR_KEY, type PresetName, presetBootnodes, presetGenesisPath } from "../presets.js";
 
 /** `knode [--role cn|pn|en] [flags]`: runs until SIGINT/SIGTERM, then closes everything cleanly. */
 export async function runNode(flags: Record<string, unknown>): Promise<void> {
@@ -18,6 +18,7 @@ export async function runNode(flags: Record<string, unknown>): Promise<void> {
       const { hash } = await initDatadir(opts.datadir, genesis);
       logger.info({ network: preset, genesis: hash }, "initialised datadir from preset");
     }
+    if (opts.bootnodes.length === 0) opts.bootnodes = presetBootnodes(preset);
     // The dev chain's council is one well-known key, so a dev CN needs no setup at all.
     if (
       preset === "dev" &&
