@@ -37,7 +37,9 @@ console.log(
 );
 for (const r of results) {
   if (r.case === "sync") {
-    console.log(`${r.case.padEnd(13)} ${r.blocks} blocks, ${r.txs} txs re-executed in ${r.seconds} s: ${r.blocksPerSec} blocks/s, ${r.txPerSec} tx/s`);
+    console.log(
+      `${r.case.padEnd(13)} ${r.blocks} blocks, ${r.txs} txs re-executed in ${r.seconds} s: ${r.blocksPerSec} blocks/s, ${r.txPerSec} tx/s`,
+    );
     continue;
   }
   if (r.committedTps === undefined) {

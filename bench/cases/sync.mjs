@@ -26,25 +26,54 @@ export async function syncSpeed({ txs, senders, blocks = 400 }) {
     while (Number(await rpc(cnNode.rpc, "eth_blockNumber")) < blocks) {
       if (sent < txs) {
         const batch = keys.map((key) =>
-          bytesToHex(signTransaction({ type: 0, chainId, nonce, gasPrice, maxFeePerGas: gasPrice, maxPriorityFeePerGas: gasPrice,
-            gasLimit: 21000n, to, value: 1n, data: new Uint8Array(0), accessList: [] }, key).raw),
+          bytesToHex(
+            signTransaction(
+              {
+                type: 0,
+                chainId,
+                nonce,
+                gasPrice,
+                maxFeePerGas: gasPrice,
+                maxPriorityFeePerGas: gasPrice,
+                gasLimit: 21000n,
+                to,
+                value: 1n,
+                data: new Uint8Array(0),
+                accessList: [],
+              },
+              key,
+            ).raw,
+          ),
         );
         nonce++;
         sent += batch.length;
-        await fetch(cnNode.rpc, { method: "POST", headers: { "content-type": "application/json" },
-          body: JSON.stringify(batch.map((raw, id) => ({ jsonrpc: "2.0", id, method: "eth_sendRawTransaction", params: [raw] }))) });
+        await fetch(cnNode.rpc, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(
+            batch.map((raw, id) => ({ jsonrpc: "2.0", id, method: "eth_sendRawTransaction", params: [raw] })),
+          ),
+        });
       }
       await new Promise((r) => setTimeout(r, 100));
     }
     const head = Number(await rpc(cnNode.rpc, "eth_blockNumber"));
     let chainTxs = 0;
-    for (let n = 1; n <= head; n++) chainTxs += Number(await rpc(cnNode.rpc, "eth_getBlockTransactionCountByNumber", [`0x${n.toString(16)}`]));
+    for (let n = 1; n <= head; n++)
+      chainTxs += Number(await rpc(cnNode.rpc, "eth_getBlockTransactionCountByNumber", [`0x${n.toString(16)}`]));
     en = startNode(net.dir, enNode);
     await waitReady(enNode.rpc);
     const t0 = performance.now();
     while (Number(await rpc(enNode.rpc, "eth_blockNumber")) < head) await new Promise((r) => setTimeout(r, 50));
     const seconds = (performance.now() - t0) / 1000;
-    return { case: "sync", blocks: head, txs: chainTxs, seconds: Number(seconds.toFixed(2)), blocksPerSec: Math.round(head / seconds), txPerSec: Math.round(chainTxs / seconds) };
+    return {
+      case: "sync",
+      blocks: head,
+      txs: chainTxs,
+      seconds: Number(seconds.toFixed(2)),
+      blocksPerSec: Math.round(head / seconds),
+      txPerSec: Math.round(chainTxs / seconds),
+    };
   } finally {
     await Promise.all([cn.stop(), pn.stop(), en?.stop()]);
     net.cleanup();

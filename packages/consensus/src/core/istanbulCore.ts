@@ -415,7 +415,10 @@ export class IstanbulCore<P extends Proposal> {
     } catch (e) {
       // Sync may have imported this very block a moment earlier; that is a race, not a failure.
       const raced = isKnodeError(e, "CHAIN_NOT_HEAD_CHILD");
-      this.modules.logger[raced ? "debug" : "warn"]({ number: s.height.toString(), err: errorMessage(e) }, "commit failed");
+      this.modules.logger[raced ? "debug" : "warn"](
+        { number: s.height.toString(), err: errorMessage(e) },
+        "commit failed",
+      );
     }
     await this.enterHeight();
   }
