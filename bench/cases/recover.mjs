@@ -1,7 +1,18 @@
 import { randomBytes } from "node:crypto";
-import { MainThreadSigVerifier, nobleRecoverPublicKey, recoverAddress, sign } from "@knode/crypto";
+import { MainThreadSigVerifier, nobleRecoverPublicKey, PoolSigVerifier, recoverAddress, sign } from "@knode/crypto";
 
-/** Signature recovery per second: native binding on the main thread, and the noble fallback for scale. */
+/** Pool throughput when callers submit `batch`-sized calls all at once (as gossip intake does). */
+async function poolPerSec(pool, jobs, batch) {
+  const t = performance.now();
+  const calls = [];
+  for (let i = 0; i < jobs.length; i += batch) calls.push(pool.recoverAddresses(jobs.slice(i, i + batch)));
+  const outs = await Promise.all(calls);
+  const perSec = jobs.length / ((performance.now() - t) / 1000);
+  if (outs.some((o) => o.some((a) => a === null))) throw new Error("pool recovery failed");
+  return Math.round(perSec);
+}
+
+/** Signature recovery per second: native binding on the main thread, the worker pool, and noble for scale. */
 export async function recoverMain({ txs }) {
   const n = Math.max(1000, Math.min(txs, 20000));
   const jobs = Array.from({ length: n }, () => {
@@ -22,11 +33,22 @@ export async function recoverMain({ txs }) {
   for (let i = 0; i < n; i++) recoverAddress(jobs[i].hash, jobs[i].signature);
   const directPerSec = n / ((performance.now() - t) / 1000);
   await verifier.close();
+  const pool = new PoolSigVerifier({});
+  // Workers start lazily in the background; one round trip makes sure they are up before timing.
+  await pool.recoverAddresses(jobs.slice(0, 16));
+  const poolByBatch = {};
+  for (const batch of [1, 16, 256]) poolByBatch[batch] = await poolPerSec(pool, jobs, batch);
+  const { threads, tasks } = pool.stats();
+  await pool.close();
   return {
     case: "recover-main",
     signatures: n,
     recoverPerSecMainThread: Math.round(mainPerSec),
     recoverPerSecDirect: Math.round(directPerSec),
     recoverPerSecNoble: Math.round(noblePerSec),
+    recoverPerSecPool: poolByBatch[256],
+    recoverPerSecPoolByBatch: poolByBatch,
+    poolThreads: threads,
+    poolTasks: tasks,
   };
 }

@@ -9,6 +9,7 @@ export enum CryptoErrorCode {
   KEYSTORE_INVALID = "CRYPTO_KEYSTORE_INVALID",
   KEYSTORE_WRONG_PASSWORD = "CRYPTO_KEYSTORE_WRONG_PASSWORD",
   VERIFIER_CLOSED = "CRYPTO_VERIFIER_CLOSED",
+  WORKER_MISSING = "CRYPTO_WORKER_MISSING",
 }
 
 export type CryptoErrorType =
@@ -19,7 +20,8 @@ export type CryptoErrorType =
   | { code: CryptoErrorCode.INVALID_ADDRESS; value: string }
   | { code: CryptoErrorCode.KEYSTORE_INVALID; field: string }
   | { code: CryptoErrorCode.KEYSTORE_WRONG_PASSWORD }
-  | { code: CryptoErrorCode.VERIFIER_CLOSED };
+  | { code: CryptoErrorCode.VERIFIER_CLOSED }
+  | { code: CryptoErrorCode.WORKER_MISSING; path: string };
 
 export class CryptoError extends KnodeError<CryptoErrorType> {
   constructor(type: CryptoErrorType, message?: string) {

@@ -3,5 +3,7 @@ export * from "./errors.js";
 export * from "./keccak.js";
 export * from "./keystore.js";
 export * from "./native.js";
+export * from "./poolSigVerifier.js";
+export * from "./poolSigVerifierOptions.js";
 export * from "./secp256k1.js";
 export * from "./sigVerifier.js";

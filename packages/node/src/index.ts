@@ -7,5 +7,6 @@ export * from "./knodeNode.js";
 export * from "./metrics.js";
 export * from "./nodeNetwork.js";
 export * from "./options.js";
+export * from "./ports.js";
 export * from "./rpcBackend.js";
 export * from "./version.js";

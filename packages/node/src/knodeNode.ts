@@ -23,6 +23,7 @@ import { assertInitialized } from "./init.js";
 import { NodeMetrics } from "./metrics.js";
 import { NodeNetwork } from "./nodeNetwork.js";
 import { defaultNodeOptions, type NodeOptions } from "./options.js";
+import { assertPortsFree } from "./ports.js";
 import { ChainRpcBackend } from "./rpcBackend.js";
 import { CLIENT_VERSION } from "./version.js";
 
@@ -69,13 +70,22 @@ export class KnodeNode {
     const nodeAddress = privateKeyToAddress(nodeKey);
     const closers: Closer[] = [];
     try {
+      // The datadir lock first (a second node on it is the likelier mistake), then every port.
+      const kv = await LevelKvStore.open(paths.chaindata);
+      closers.push({ name: "db", close: () => kv.close() });
+      await assertPortsFree([
+        { what: "p2p", host: "127.0.0.1", port: opts.port },
+        ...(opts.rpc.enabled ? [{ what: "rpc", host: opts.rpc.addr, port: opts.rpc.port }] : []),
+        ...(opts.ws.enabled && !(opts.rpc.enabled && opts.ws.port === opts.rpc.port)
+          ? [{ what: "ws", host: opts.ws.addr, port: opts.ws.port }]
+          : []),
+        ...(opts.metrics.enabled ? [{ what: "metrics", host: "127.0.0.1", port: opts.metrics.port }] : []),
+      ]);
       const metrics = new NodeMetrics();
       if (opts.metrics.enabled) {
         await metrics.listen("127.0.0.1", opts.metrics.port);
         closers.push({ name: "metrics", close: () => metrics.close() });
       }
-      const kv = await LevelKvStore.open(paths.chaindata);
-      closers.push({ name: "db", close: () => kv.close() });
       const genesis = readGenesisOf(opts.datadir);
       const chainId = genesis.config.chainId;
       const executor = new BlockExecutor(
