@@ -4,27 +4,14 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { NetworkDescription, NetworkNode } from "@knode/cli";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const KNODE_BIN = path.join(REPO_ROOT, "cmd/knode/knode.js");
 
-export interface NetworkNodeInfo {
-  name: string;
-  role: "cn" | "pn" | "en";
-  datadir: string;
-  args: string[];
-  rpc: string;
-  ws: string;
-  p2p: string;
-  validator?: string;
-}
-
-export interface NetworkInfo {
-  chainId: number;
-  genesis: string;
-  nodes: NetworkNodeInfo[];
-  testAccounts: { address: string; privateKey: string }[];
-}
+/** network.json as `knode setup local` writes it (SPEC §2). */
+export type NetworkInfo = NetworkDescription;
+export type NetworkNodeInfo = NetworkNode;
 
 /** Runs the real binary to completion (for CLI commands). */
 export function runKnode(args: string[], opts: { cwd?: string; input?: string } = {}) {
@@ -186,4 +173,40 @@ export async function waitForBlock(url: string, target: number, timeoutMs = 30_0
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`block ${target} not reached within ${timeoutMs} ms`);
+}
+
+/**
+ * A node outside network.json: a fresh datadir (initialised with `genesis` unless `init` is false), free
+ * p2p and RPC ports on 127.0.0.1, and `args` after the usual ones. `dir` is the datadir, to remove after.
+ */
+export async function freshNode(o: {
+  name: string;
+  role: "cn" | "pn" | "en";
+  genesis: string;
+  args?: string[];
+  init?: boolean;
+}): Promise<{ node: NetworkNodeInfo; dir: string }> {
+  const dir = tempDir(`knode-${o.name}-`);
+  if (o.init !== false) {
+    const r = runKnode(["init", "--datadir", dir, o.genesis]);
+    if (r.status !== 0) throw new Error(`init failed: ${r.stderr}`);
+  }
+  const p2pPort = await freePortRange(1);
+  const rpcPort = await freePortRange(1);
+  const args = [
+    "--role",
+    o.role,
+    "--datadir",
+    dir,
+    "--port",
+    String(p2pPort),
+    "--rpc",
+    "--rpcport",
+    String(rpcPort),
+    ...(o.args ?? []),
+  ];
+  return {
+    dir,
+    node: { name: o.name, role: o.role, datadir: dir, args, rpc: `http://127.0.0.1:${rpcPort}`, ws: "", p2p: "" },
+  };
 }

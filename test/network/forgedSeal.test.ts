@@ -6,14 +6,12 @@ import { P2PNetwork } from "@knode/p2p";
 import { decodeBlock, encodeBlock, proposerSealDigest, rlpEncode, setHeaderSeal } from "@knode/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  freePortRange,
+  freshNode,
   KnodeProcess,
   type NetworkInfo,
   type NetworkNodeInfo,
   rpcCall,
-  runKnode,
   setupLocalNetwork,
-  tempDir,
   waitForBlock,
 } from "../helpers/knodeProcess.js";
 
@@ -98,32 +96,15 @@ describe("sync against a peer serving a forged seal", () => {
     // and drop the attacker.
     const pnIndex = net.network.nodes.indexOf(pn);
     await procs[pnIndex].stop("SIGTERM");
-    const dir = tempDir("knode-forged-en-");
-    dirs.push(dir);
-    expect(runKnode(["init", "--datadir", dir, path.join(net.dir, net.network.genesis)]).status).toBe(0);
-    const p2pPort = await freePortRange(1);
-    const rpcPort = await freePortRange(1);
-    const enNode: NetworkNodeInfo = {
+    const fresh = await freshNode({
       name: "syncing-en",
       role: "en",
-      datadir: dir,
-      args: [
-        ...["--role", "en", "--datadir", dir, "--port", String(p2pPort), "--nodiscover"],
-        ...[
-          "--bootnodes",
-          `${attackerAddr},${pn.p2p}`,
-          "--rpc",
-          "--rpcport",
-          String(rpcPort),
-          "--rpcapi",
-          "eth,net,admin",
-        ],
-      ],
-      rpc: `http://127.0.0.1:${rpcPort}`,
-      ws: "",
-      p2p: "",
-    };
-    const en = KnodeProcess.start(dir, enNode);
+      genesis: path.join(net.dir, net.network.genesis),
+      args: ["--nodiscover", "--bootnodes", `${attackerAddr},${pn.p2p}`, "--rpcapi", "eth,net,admin"],
+    });
+    dirs.push(fresh.dir);
+    const enNode = fresh.node;
+    const en = KnodeProcess.start(fresh.dir, enNode);
     procs.push(en);
     await en.ready();
     await until(() => /peer served a bad block/.test(en.log), 30_000, "the EN to refuse the forged block").catch(

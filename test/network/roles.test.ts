@@ -3,12 +3,11 @@ import path from "node:path";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  freePortRange,
+  freshNode,
   KnodeProcess,
   type NetworkInfo,
   type NetworkNodeInfo,
   rpcCall,
-  runKnode,
   setupLocalNetwork,
   tempDir,
   waitForBlock,
@@ -98,33 +97,13 @@ describe("4 CN + PN + EN network", () => {
   });
 
   it("a fresh EN knowing only the genesis and one bootnode (the PN) joins, syncs and relays a tx", async () => {
-    const dir = tempDir("knode-fresh-en-");
-    extraDirs.push(dir);
-    const init = runKnode(["init", "--datadir", dir, path.join(net.dir, net.network.genesis)]);
-    expect(init.status).toBe(0);
-    const p2pPort = await freePortRange(1);
-    const rpcPort = await freePortRange(1);
-    const node: NetworkNodeInfo = {
+    const { node, dir } = await freshNode({
       name: "fresh-en",
       role: "en",
-      datadir: dir,
-      args: [
-        "--role",
-        "en",
-        "--datadir",
-        dir,
-        "--port",
-        String(p2pPort),
-        "--bootnodes",
-        pn.p2p,
-        "--rpc",
-        "--rpcport",
-        String(rpcPort),
-      ],
-      rpc: `http://127.0.0.1:${rpcPort}`,
-      ws: "",
-      p2p: "",
-    };
+      genesis: path.join(net.dir, net.network.genesis),
+      args: ["--bootnodes", pn.p2p],
+    });
+    extraDirs.push(dir);
     const fresh = start(node, [], dir);
     await fresh.ready();
     const target = Number(await rpcCall<string>(pn.rpc, "eth_blockNumber", []));
@@ -145,36 +124,19 @@ describe("4 CN + PN + EN network", () => {
 
   it("joins a network by name: --network <preset> initialises from the preset and syncs from its bootnodes", async () => {
     const presets = tempDir("knode-presets-");
-    const dir = tempDir("knode-preset-en-");
+    const { node, dir } = await freshNode({
+      name: "preset-en",
+      role: "en",
+      genesis: "",
+      init: false,
+      args: ["--network", "testnet"],
+    });
     extraDirs.push(presets, dir);
     const genesis = JSON.parse(readFileSync(path.join(net.dir, net.network.genesis), "utf8")) as Record<
       string,
       unknown
     >;
     writeFileSync(path.join(presets, "testnet.json"), JSON.stringify({ ...genesis, bootnodes: [pn.p2p] }));
-    const p2pPort = await freePortRange(1);
-    const rpcPort = await freePortRange(1);
-    const node: NetworkNodeInfo = {
-      name: "preset-en",
-      role: "en",
-      datadir: dir,
-      args: [
-        "--network",
-        "testnet",
-        "--role",
-        "en",
-        "--datadir",
-        dir,
-        "--port",
-        String(p2pPort),
-        "--rpc",
-        "--rpcport",
-        String(rpcPort),
-      ],
-      rpc: `http://127.0.0.1:${rpcPort}`,
-      ws: "",
-      p2p: "",
-    };
     const joined = start(node, [], dir, { KNODE_PRESETS_DIR: presets });
     await joined.ready();
     const target = Number(await rpcCall<string>(pn.rpc, "eth_blockNumber", []));
@@ -188,35 +150,13 @@ describe("4 CN + PN + EN network", () => {
   it("a CN refuses an EN and a stranger claiming to be a CN", async () => {
     const cn0 = net.network.nodes[0];
     for (const role of ["en", "cn"]) {
-      const dir = tempDir(`knode-intruder-${role}-`);
-      extraDirs.push(dir);
-      expect(runKnode(["init", "--datadir", dir, path.join(net.dir, net.network.genesis)]).status).toBe(0);
-      const p2pPort = await freePortRange(1);
-      const rpcPort = await freePortRange(1);
-      const node: NetworkNodeInfo = {
+      const { node, dir } = await freshNode({
         name: `intruder-${role}`,
         role: role as "en" | "cn",
-        datadir: dir,
-        args: [
-          "--role",
-          role,
-          "--datadir",
-          dir,
-          "--port",
-          String(p2pPort),
-          "--bootnodes",
-          cn0.p2p,
-          "--nodiscover",
-          "--rpc",
-          "--rpcport",
-          String(rpcPort),
-          "--rpcapi",
-          "eth,net,admin",
-        ],
-        rpc: `http://127.0.0.1:${rpcPort}`,
-        ws: "",
-        p2p: "",
-      };
+        genesis: path.join(net.dir, net.network.genesis),
+        args: ["--bootnodes", cn0.p2p, "--nodiscover", "--rpcapi", "eth,net,admin"],
+      });
+      extraDirs.push(dir);
       const intruder = start(node, [], dir);
       await intruder.ready();
       const id = (await rpcCall<{ id: string }>(node.rpc, "admin_nodeInfo", [])).id;

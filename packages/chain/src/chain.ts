@@ -8,6 +8,7 @@ import {
   encodeReceipt,
   type GenesisSpec,
   type Header,
+  type ProposalRequest,
   headerHash,
   type StoredReceipt,
   type Transaction,
@@ -22,17 +23,8 @@ export interface ChainModules {
   executor: BlockExecutor;
 }
 
-export interface BuildRequest {
-  parentHash: Uint8Array;
-  timestamp: bigint;
-  timestampFoS: number;
-  rewardbase: Uint8Array;
-  extraData: Uint8Array;
-  voteData: Uint8Array;
-  governanceData: Uint8Array;
-  txs: Transaction[];
-  deadlineMs: number;
-}
+/** What a proposer asks the chain to build on its head. */
+export type BuildRequest = ProposalRequest;
 
 /** A block executed on the head, waiting for its seals; its state writes ride along to the commit. */
 export interface BuiltBlock {

@@ -1,4 +1,4 @@
-import type { Block, Header, Transaction } from "@knode/types";
+import type { Block, Header, ProposalRequest, Transaction } from "@knode/types";
 
 /** A block built on the head and executed, waiting for its seals. The chain decides what else it carries. */
 export interface Proposal {
@@ -8,18 +8,7 @@ export interface Proposal {
   readonly execMs?: number;
 }
 
-export interface ProposalRequest {
-  parentHash: Uint8Array;
-  timestamp: bigint;
-  timestampFoS: number;
-  rewardbase: Uint8Array;
-  extraData: Uint8Array;
-  voteData: Uint8Array;
-  governanceData: Uint8Array;
-  txs: Transaction[];
-  /** Wall-clock time (ms since epoch) after which no further transaction is added. */
-  deadlineMs: number;
-}
+export type { ProposalRequest };
 
 /** What the engine needs of the chain; the node wires the concrete Chain in. */
 export interface ConsensusChain<P extends Proposal = Proposal> {

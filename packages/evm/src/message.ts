@@ -2,23 +2,11 @@ import type { Block } from "@ethereumjs/block";
 import { Account, Address } from "@ethereumjs/util";
 import { bytesToHex } from "@knode/common";
 import { toChecksumAddress } from "@knode/crypto";
-import { type AccessList, intrinsicGas } from "@knode/types";
+import { type AccessList, type CallArgs, intrinsicGas } from "@knode/types";
 import type { BoundVm } from "./boundVm.js";
 import { MAX_REFUND_QUOTIENT } from "./constants.js";
 
-/** eth_call / eth_estimateGas arguments; absent fields take geth's defaults. */
-export interface CallArgs {
-  from?: Uint8Array;
-  to?: Uint8Array | null;
-  gas?: bigint;
-  gasPrice?: bigint;
-  maxFeePerGas?: bigint;
-  maxPriorityFeePerGas?: bigint;
-  value?: bigint;
-  data?: Uint8Array;
-  nonce?: bigint;
-  accessList?: AccessList;
-}
+export type { CallArgs };
 
 /** A call with every default applied: what one execution attempt runs. */
 export interface Message {

@@ -1,4 +1,4 @@
-import type { AccessList, Block, Header, StoredReceipt, Transaction } from "@knode/types";
+import type { Block, CallArgs, Header, StoredReceipt, Transaction } from "@knode/types";
 
 /** A block selector as JSON-RPC accepts it, after validation. */
 export type BlockRef = bigint | "latest" | "earliest" | "pending" | "safe" | "finalized" | { hash: Uint8Array };
@@ -10,18 +10,7 @@ export interface AccountView {
   storageRoot: Uint8Array;
 }
 
-export interface CallArgs {
-  from?: Uint8Array;
-  to?: Uint8Array | null;
-  gas?: bigint;
-  gasPrice?: bigint;
-  maxFeePerGas?: bigint;
-  maxPriorityFeePerGas?: bigint;
-  value?: bigint;
-  data?: Uint8Array;
-  nonce?: bigint;
-  accessList?: AccessList;
-}
+export type { CallArgs };
 
 export interface CallResult {
   returnData: Uint8Array;

@@ -139,3 +139,34 @@ export interface GenesisSpec {
   /** Lowercase 0x address → account. */
   alloc: Map<string, GenesisAccount>;
 }
+
+/** eth_call / eth_estimateGas arguments after validation; absent fields take geth's defaults. */
+export interface CallArgs {
+  from?: Uint8Array;
+  to?: Uint8Array | null;
+  gas?: bigint;
+  gasPrice?: bigint;
+  maxFeePerGas?: bigint;
+  maxPriorityFeePerGas?: bigint;
+  value?: bigint;
+  data?: Uint8Array;
+  nonce?: bigint;
+  accessList?: AccessList;
+}
+
+/**
+ * What a block proposer asks the chain to build on its head (the seam between consensus and chain, which
+ * sit side by side and so share the shape through this lower layer).
+ */
+export interface ProposalRequest {
+  parentHash: Uint8Array;
+  timestamp: bigint;
+  timestampFoS: number;
+  rewardbase: Uint8Array;
+  extraData: Uint8Array;
+  voteData: Uint8Array;
+  governanceData: Uint8Array;
+  txs: Transaction[];
+  /** Wall-clock time (ms since epoch) after which no further transaction is added. */
+  deadlineMs: number;
+}
