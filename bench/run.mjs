@@ -44,7 +44,7 @@ for (const r of results) {
   }
   if (r.committedTps === undefined) {
     console.log(
-      `${r.case.padEnd(13)} recover/s: native main thread ${r.recoverPerSecMainThread} (direct ${r.recoverPerSecDirect}), noble ${r.recoverPerSecNoble}`,
+      `${r.case.padEnd(13)} recover/s: native main thread ${r.recoverPerSecMainThread} (direct ${r.recoverPerSecDirect}), pool ${r.recoverPerSecPool ?? "-"} (${r.poolThreads ?? "?"} worker(s)), noble ${r.recoverPerSecNoble}`,
     );
     continue;
   }

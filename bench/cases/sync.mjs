@@ -1,7 +1,7 @@
-import { bytesToHex, hexToBytes } from "@knode/common";
+import { hexToBytes } from "@knode/common";
 import { privateKeyToAddress } from "@knode/crypto";
-import { signTransaction } from "@knode/types";
 import { localNetwork, rpc, startNode, waitReady } from "./harness.mjs";
+import { signTransfer } from "./transferLoad.mjs";
 
 /**
  * Sync speed: a CN (behind a PN) builds a chain of `blocks` blocks at a 0.1 s period with transfers in
@@ -25,26 +25,7 @@ export async function syncSpeed({ txs, senders, blocks = 400 }) {
     let nonce = 0n;
     while (Number(await rpc(cnNode.rpc, "eth_blockNumber")) < blocks) {
       if (sent < txs) {
-        const batch = keys.map((key) =>
-          bytesToHex(
-            signTransaction(
-              {
-                type: 0,
-                chainId,
-                nonce,
-                gasPrice,
-                maxFeePerGas: gasPrice,
-                maxPriorityFeePerGas: gasPrice,
-                gasLimit: 21000n,
-                to,
-                value: 1n,
-                data: new Uint8Array(0),
-                accessList: [],
-              },
-              key,
-            ).raw,
-          ),
-        );
+        const batch = keys.map((key) => signTransfer(key, nonce, chainId, gasPrice, to).raw);
         nonce++;
         sent += batch.length;
         await fetch(cnNode.rpc, {
