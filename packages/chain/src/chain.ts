@@ -8,8 +8,8 @@ import {
   encodeReceipt,
   type GenesisSpec,
   type Header,
-  type ProposalRequest,
   headerHash,
+  type ProposalRequest,
   type StoredReceipt,
   type Transaction,
 } from "@knode/types";
