@@ -117,7 +117,8 @@ export function toNodeOptions(f: Record<string, unknown>): NodeOptions {
   if (f.unlock && !f.password) throw new CliError(CliErrorCode.BAD_FLAG, "--unlock needs --password FILE");
   // Refused rather than silently ignored: nothing signs with an unlocked account yet (no personal_ API,
   // no eth_sendTransaction), so accepting the flag would mislead.
-  if (f.unlock) throw new CliError(CliErrorCode.BAD_FLAG, "--unlock is not supported yet: sign transactions client-side");
+  if (f.unlock)
+    throw new CliError(CliErrorCode.BAD_FLAG, "--unlock is not supported yet: sign transactions client-side");
   const txpool: Record<string, number> = {};
   for (const [flag, field] of TXPOOL_FLAGS) {
     const v = f[attributeOf(flag)];
