@@ -1,7 +1,7 @@
 import { bytesToHex, equalBytes, type Logger, Mutex } from "@knode/common";
 import type { BatchOp, KvStore } from "@knode/db";
 import { type BlockEnv, type BlockExecutor, KNODE_BLOCK_GAS_LIMIT } from "@knode/evm";
-import { orderedTrieRoot, WorldState } from "@knode/state";
+import { type FinalizedState, FlatStateStore, orderedTrieRoot, WorldState } from "@knode/state";
 import {
   type Block,
   encodeHeader,
@@ -32,6 +32,8 @@ export interface BuiltBlock {
   readonly transactions: Transaction[];
   readonly receipts: StoredReceipt[];
   readonly stateOps: BatchOp[];
+  /** The execution state after this block, folded into the warm head once the block is written. */
+  readonly finalState: FinalizedState;
   readonly skipped: { tx: Transaction; reason: string }[];
   readonly execMs: number;
 }
@@ -50,6 +52,8 @@ export class Chain {
   private readonly writeLock = new Mutex();
   private readonly listeners = new Set<NewBlockListener>();
   private readState: { root: Uint8Array; state: Promise<WorldState> } | undefined;
+  /** Execution state of the head, warm across blocks; only touched under the write lock. */
+  private readonly execState: FlatStateStore;
 
   private constructor(
     private readonly modules: ChainModules,
@@ -58,6 +62,7 @@ export class Chain {
     headHash: Uint8Array,
   ) {
     this.store = new ChainStore(modules.kv);
+    this.execState = new FlatStateStore({}, { kv: modules.kv });
     this.headHeader = head;
     this.headHashValue = headHash;
   }
@@ -124,16 +129,17 @@ export class Chain {
       const number = parent.number + 1n;
       const started = performance.now();
       const env = this.envFor(number, req.timestamp, req.rewardbase, parent.baseFee);
-      const state = await this.openState(parent.stateRoot);
+      const state = this.execState.open(parent.stateRoot);
       const result = await this.modules.executor.executeTransactions({
-        state: state.stateManager,
+        state,
         env,
         txs: req.txs,
         mode: "build",
         deadlineMs: req.deadlineMs,
       });
-      await this.modules.executor.applyBlockReward(state.stateManager, req.rewardbase);
-      const { stateRoot, ops } = await state.commit();
+      await this.modules.executor.applyBlockReward(state, req.rewardbase);
+      const finalState = await state.finalize();
+      const stateRoot = finalState.root;
       const header: Header = {
         parentHash: req.parentHash,
         rewardbase: req.rewardbase,
@@ -155,7 +161,8 @@ export class Chain {
         header,
         transactions: result.included,
         receipts: result.receipts,
-        stateOps: ops,
+        stateOps: finalState.ops,
+        finalState,
         skipped: result.skipped,
         execMs: Math.round(performance.now() - started),
       };
@@ -169,6 +176,7 @@ export class Chain {
         throw new ChainError({ code: ChainErrorCode.NOT_HEAD_CHILD, number: sealedHeader.number.toString() });
       }
       await this.writeBlock({ header: sealedHeader, transactions: built.transactions }, built.receipts, built.stateOps);
+      this.execState.advance(built.finalState);
     });
   }
 
@@ -189,6 +197,7 @@ export class Chain {
       verify(block.header, this.headHeader, this.headHashValue);
       const checked = await this.execute(block);
       await this.writeBlock(block, checked.receipts, checked.stateOps);
+      this.execState.advance(checked.finalState);
     });
   }
 
@@ -209,15 +218,16 @@ export class Chain {
     const started = performance.now();
     const txRoot = await orderedTrieRoot(block.transactions.map((t) => t.raw));
     mustEqual(txRoot, h.txRoot, ChainErrorCode.TX_ROOT_MISMATCH);
-    const state = await this.openState(parent.stateRoot);
+    const state = this.execState.open(parent.stateRoot);
     const result = await this.modules.executor.executeTransactions({
-      state: state.stateManager,
+      state,
       env: this.envFor(h.number, h.timestamp, h.rewardbase, parent.baseFee),
       txs: block.transactions,
       mode: "import",
     });
-    await this.modules.executor.applyBlockReward(state.stateManager, h.rewardbase);
-    const { stateRoot, ops } = await state.commit();
+    await this.modules.executor.applyBlockReward(state, h.rewardbase);
+    const finalState = await state.finalize();
+    const stateRoot = finalState.root;
     if (result.gasUsed !== h.gasUsed) {
       throw new ChainError({
         code: ChainErrorCode.GAS_USED_MISMATCH,
@@ -241,7 +251,8 @@ export class Chain {
       header: h,
       transactions: block.transactions,
       receipts: result.receipts,
-      stateOps: ops,
+      stateOps: finalState.ops,
+      finalState,
       skipped: [],
       execMs: Math.round(performance.now() - started),
     };

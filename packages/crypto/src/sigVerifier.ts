@@ -14,6 +14,11 @@ export interface SignatureJob {
 export interface SigVerifier {
   /** One entry per job: the signer address, or null when the signature is invalid. Never rejects for bad sigs. */
   recoverAddresses(jobs: SignatureJob[]): Promise<(Uint8Array | null)[]>;
+  /**
+   * False while the verifier is saturated: gossip intake should then drop (peers resend) rather than queue.
+   * Callers that must be answered (RPC, block import) call recoverAddresses regardless.
+   */
+  canAcceptWork(): boolean;
   close(): Promise<void>;
 }
 
@@ -31,6 +36,11 @@ export class MainThreadSigVerifier implements SigVerifier {
       }
     }
     return out;
+  }
+
+  /** Work runs synchronously inside the call, so nothing ever piles up behind it. */
+  canAcceptWork(): boolean {
+    return true;
   }
 
   async close(): Promise<void> {

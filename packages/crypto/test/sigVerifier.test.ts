@@ -28,6 +28,8 @@ describe("MainThreadSigVerifier", () => {
       privateKeyToAddress(keys[2]),
     ]);
     expect(await v.recoverAddresses([])).toEqual([]);
+    // It answers inside the call, so gossip intake is never told to back off by it.
+    expect(v.canAcceptWork()).toBe(true);
     await v.close();
     await expect(v.recoverAddresses(jobs)).rejects.toSatisfy((e: unknown) =>
       isKnodeError(e, CryptoErrorCode.VERIFIER_CLOSED),

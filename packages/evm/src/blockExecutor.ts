@@ -1,8 +1,9 @@
 import type { Common, StateManagerInterface } from "@ethereumjs/common";
 import { createTxFromRLP } from "@ethereumjs/tx";
-import { Account, Address } from "@ethereumjs/util";
+import { Address } from "@ethereumjs/util";
 import { type RunTxResult, runTx } from "@ethereumjs/vm";
 import { bytesToHex, errorMessage, type Logger } from "@knode/common";
+import { type BlockState, EMPTY_ACCOUNT, type FlatAccount } from "@knode/state";
 import { recoverTransactionSender, type StoredReceipt, type Transaction } from "@knode/types";
 import { type BlockEnv, toEthBlock } from "./blockEnv.js";
 import { type BoundVm, CallTimeoutSignal, createBoundVm } from "./boundVm.js";
@@ -10,10 +11,11 @@ import { formatDuration, toCallMessage } from "./callMessage.js";
 import { TX_GAS } from "./constants.js";
 import { EvmError, EvmErrorCode } from "./errors.js";
 import { estimateGasWith } from "./estimateGas.js";
-import { makeCommon } from "./makeCommon.js";
+import { makeCommon, sharedTxCommon } from "./makeCommon.js";
 import { type CallArgs, type Message, runMessage } from "./message.js";
 import { toStoredReceipt } from "./receipt.js";
 import { whyNotApplicable } from "./txChecks.js";
+import { applyPlainTransfer, isPlainTransfer } from "./valueTransfer.js";
 
 export interface BlockExecutorOptions {
   chainId: bigint;
@@ -21,11 +23,14 @@ export interface BlockExecutorOptions {
   mintingAmount: bigint;
   /** geth's eth_estimateGas tolerance: stop the search once within this fraction of the answer. */
   estimateGasErrorRatio: number;
+  /** Apply plain value transfers without the EVM (off only to compare both paths in tests). */
+  valueTransferFastPath: boolean;
 }
 
 export const defaultBlockExecutorOptions: Omit<BlockExecutorOptions, "chainId"> = {
   mintingAmount: 0n,
   estimateGasErrorRatio: 0.015,
+  valueTransferFastPath: true,
 };
 
 export interface BlockExecutorModules {
@@ -33,7 +38,7 @@ export interface BlockExecutorModules {
 }
 
 export interface ExecuteInput {
-  state: StateManagerInterface;
+  state: BlockState;
   env: BlockEnv;
   txs: Transaction[];
   /** "build": skip txs that cannot be applied; "import": any such tx makes the block invalid. */
@@ -58,8 +63,6 @@ export interface CallResult {
 }
 
 const EMPTY = new Uint8Array(0);
-/** The tx params are preloaded in our Common (makeCommon); an empty set spares each tx a deep copy. */
-const NO_PARAMS = {};
 
 /**
  * Runs transactions and calls on @ethereumjs/vm under Cancun rules. One VM per state object, created on
@@ -68,6 +71,7 @@ const NO_PARAMS = {};
  */
 export class BlockExecutor {
   readonly common: Common;
+  private readonly txCommon: Common;
   private readonly opts: BlockExecutorOptions;
   private readonly logger: Logger;
   private readonly vms = new WeakMap<StateManagerInterface, Promise<BoundVm>>();
@@ -79,6 +83,7 @@ export class BlockExecutor {
     this.opts = { ...defaultBlockExecutorOptions, ...opts };
     this.logger = modules.logger;
     this.common = makeCommon(this.opts.chainId);
+    this.txCommon = sharedTxCommon(this.common);
   }
 
   private vmFor(state: StateManagerInterface): Promise<BoundVm> {
@@ -143,17 +148,37 @@ export class BlockExecutor {
         reject(i, tx, errorMessage(e));
         continue;
       }
-      const address = new Address(sender);
-      const account = await state.getAccount(address);
+      const account = await state.account(sender);
       const why = whyNotApplicable(tx, sender, account, env.baseFee, env.gasLimit - out.gasUsed, this.opts.chainId);
       if (why !== undefined) {
         reject(i, tx, why);
         continue;
       }
+      if (
+        this.opts.valueTransferFastPath &&
+        tx.to !== null &&
+        tx.data.length === 0 &&
+        isPlainTransfer(tx, await state.account(tx.to))
+      ) {
+        const receipt = await applyPlainTransfer(
+          state,
+          tx,
+          sender,
+          account as FlatAccount,
+          env.coinbase,
+          env.baseFee,
+          out.gasUsed,
+        );
+        out.gasUsed = receipt.cumulativeGasUsed;
+        out.included.push(tx);
+        out.receipts.push(receipt);
+        continue;
+      }
+      const address = new Address(sender);
       let res: RunTxResult;
       try {
         // Unfrozen so the sender we already know can be pinned: ethereumjs would otherwise recover it again.
-        const ethTx = createTxFromRLP(tx.raw, { common: this.common, freeze: false, params: NO_PARAMS });
+        const ethTx = createTxFromRLP(tx.raw, { common: this.txCommon, freeze: false });
         ethTx.getSenderAddress = () => address;
         res = await runTx(bound.vm, {
           tx: ethTx,
@@ -176,12 +201,10 @@ export class BlockExecutor {
    * Klaytn's block reward, simplified: the whole `mintingAmount` goes to the proposer's rewardbase (no
    * KGF/KIR split, no staking-based distribution). Call once per block, after its transactions.
    */
-  async applyBlockReward(state: StateManagerInterface, coinbase: Uint8Array): Promise<void> {
+  async applyBlockReward(state: BlockState, coinbase: Uint8Array): Promise<void> {
     if (this.opts.mintingAmount === 0n) return;
-    const address = new Address(coinbase);
-    const account = (await state.getAccount(address)) ?? new Account();
-    account.balance += this.opts.mintingAmount;
-    await state.putAccount(address, account);
+    const account = (await state.account(coinbase)) ?? EMPTY_ACCOUNT;
+    state.setAccount(coinbase, { ...account, balance: account.balance + this.opts.mintingAmount });
   }
 
   /** eth_call: executes `args` on `state` and reverts every change. */

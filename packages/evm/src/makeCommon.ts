@@ -51,7 +51,7 @@ export const nativeCustomCrypto: CustomCrypto = {
  * each VM takes its own shallow copy.
  */
 export function makeCommon(chainId: bigint): Common {
-  return new Common({
+  const common = new Common({
     // A string, because Common deep-copies its chain config through JSON (bigint would throw).
     chain: { ...Mainnet, name: "knode", chainId: chainId.toString() },
     hardfork: Hardfork.Cancun,
@@ -61,4 +61,35 @@ export function makeCommon(chainId: bigint): Common {
     // Preloaded so txs can be built with `params: {}`: otherwise every tx deep-copies these (~15 µs each).
     params: paramsTx,
   });
+  // Own property, so copies (one per VM) keep it.
+  common.isActivatedEIP = isActivatedEipBySet;
+  return common;
+}
+
+const eipSets = new WeakMap<readonly number[], Set<number>>();
+
+/**
+ * Common.isActivatedEIP scans an array of ~50 EIPs, and the interpreter asks on nearly every opcode; a Set
+ * built once per activation list (Common replaces the array whenever the hardfork changes) answers in O(1).
+ */
+function isActivatedEipBySet(this: Common, eip: number): boolean {
+  const list = (this as unknown as { _activatedEIPsCache: number[] })._activatedEIPsCache;
+  let set = eipSets.get(list);
+  if (set === undefined) {
+    set = new Set(list);
+    eipSets.set(list, set);
+  }
+  return set.has(eip);
+}
+
+/**
+ * The Common every @ethereumjs/tx object built for execution shares. A tx copies its Common and rebuilds
+ * the parameter cache on construction (~70 µs, most of an ERC-20 transfer's overhead outside the EVM);
+ * this view of the executor's Common (tx params already loaded) hands itself out instead. Txs only read it.
+ */
+export function sharedTxCommon(common: Common): Common {
+  const shared: Common = Object.create(common);
+  shared.copy = () => shared;
+  shared.updateParams = () => shared;
+  return shared;
 }

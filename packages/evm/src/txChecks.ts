@@ -1,4 +1,3 @@
-import type { Account } from "@ethereumjs/util";
 import { equalBytes } from "@knode/common";
 import { toChecksumAddress } from "@knode/crypto";
 import { type Transaction, validateTransaction } from "@knode/types";
@@ -12,7 +11,7 @@ import { EMPTY_CODE_HASH } from "./constants.js";
 export function whyNotApplicable(
   tx: Transaction,
   sender: Uint8Array,
-  account: Account | undefined,
+  account: { nonce: bigint; balance: bigint; codeHash: Uint8Array } | null | undefined,
   baseFee: bigint,
   gasLeft: bigint,
   chainId: bigint,
@@ -28,7 +27,7 @@ export function whyNotApplicable(
     const which = tx.nonce < nonce ? "nonce too low" : "nonce too high";
     return `${which}: address ${toChecksumAddress(sender)}, tx: ${tx.nonce} state: ${nonce}`;
   }
-  if (account !== undefined && !equalBytes(account.codeHash, EMPTY_CODE_HASH)) {
+  if (account != null && !equalBytes(account.codeHash, EMPTY_CODE_HASH)) {
     return `sender not an eoa: address ${toChecksumAddress(sender)}`;
   }
   if (tx.maxFeePerGas < baseFee) {

@@ -1,8 +1,9 @@
 import type { StateManagerInterface } from "@ethereumjs/common";
-import { MerkleStateManager } from "@ethereumjs/statemanager";
-import { Account, Address } from "@ethereumjs/util";
+import { Address } from "@ethereumjs/util";
 import { nullLogger } from "@knode/common";
 import { privateKeyToAddress } from "@knode/crypto";
+import { MemoryKvStore } from "@knode/db";
+import { type BlockState, EMPTY_ACCOUNT, EMPTY_TRIE_ROOT, FlatStateStore } from "@knode/state";
 import { signTransaction, type Transaction, TxType } from "@knode/types";
 import { type BlockEnv, BlockExecutor, KNODE_BLOCK_GAS_LIMIT } from "../src/index.js";
 
@@ -38,10 +39,10 @@ export function env(over: Partial<BlockEnv> = {}): BlockEnv {
   };
 }
 
-/** In-memory state with every test account funded. */
-export async function fundedState(balance = 1000n * ONE_KLAY): Promise<MerkleStateManager> {
-  const state = new MerkleStateManager();
-  for (const a of ADDRS) await state.putAccount(new Address(a), new Account(0n, balance));
+/** A block state over an empty in-memory db with every test account funded. */
+export async function fundedState(balance = 1000n * ONE_KLAY, extra: Uint8Array[] = []): Promise<BlockState> {
+  const state = new FlatStateStore({}, { kv: new MemoryKvStore() }).open(EMPTY_TRIE_ROOT);
+  for (const a of [...ADDRS, ...extra]) state.setAccount(a, { ...EMPTY_ACCOUNT, balance });
   return state;
 }
 

@@ -1,7 +1,19 @@
-import { type Chain, ChainErrorCode } from "@knode/chain";
-import { errorMessage, isKnodeError, type Logger } from "@knode/common";
+import { type Chain, ChainError, ChainErrorCode } from "@knode/chain";
+import { bytesToHex, equalBytes, errorMessage, isKnodeError, type Logger } from "@knode/common";
+import { CryptoErrorCode } from "@knode/crypto";
 import type { P2PNetwork, PeerInfo } from "@knode/p2p";
-import { type Block, decodeBlock, encodeBlock, type Header, rlpDecode, rlpEncode, rlpNumber } from "@knode/types";
+import { orderedTrieRoot } from "@knode/state";
+import {
+  type Block,
+  decodeBlock,
+  encodeBlock,
+  type Header,
+  headerHash,
+  rlpDecode,
+  rlpEncode,
+  rlpNumber,
+} from "@knode/types";
+import type { BlockSenderRecovery } from "./recoverBlockSenders.js";
 
 export const BLOCKS_BY_RANGE = "blocks_by_range";
 
@@ -28,10 +40,19 @@ export class BlockSync {
   private running: Promise<void> | undefined;
   private again = false;
   private closed = false;
+  /** The newest block that passed relayCheck, possibly not imported yet. */
+  private relayTip: { header: Header; hash: Uint8Array } | undefined;
 
   constructor(
     opts: Partial<BlockSyncOptions>,
-    private readonly m: { logger: Logger; chain: Chain; p2p: P2PNetwork; verify: ImportVerifier },
+    private readonly m: {
+      logger: Logger;
+      chain: Chain;
+      p2p: P2PNetwork;
+      verify: ImportVerifier;
+      /** Fills tx senders off the main thread before import; without it the executor recovers them inline. */
+      recoverSenders?: BlockSenderRecovery;
+    },
   ) {
     this.opts = { ...defaultBlockSyncOptions, ...opts };
   }
@@ -67,6 +88,46 @@ export class BlockSync {
     await this.running;
   }
 
+  /**
+   * The checks a gossiped block must pass before we relay it: it is the head's child, its seals satisfy
+   * the committee (the import verifier) and its body matches the header's tx root. Re-execution comes
+   * after (`importGossiped`), so a block crosses each PN/EN hop without waiting for it, as geth relays
+   * after the header checks. Throws when the block is bad; a gap starts a sync round.
+   */
+  async relayCheck(block: Block): Promise<"next" | "known" | "ahead"> {
+    // Checked against the last block passed on for import when that is ahead of the head, so blocks keep
+    // flowing while their predecessor still executes.
+    const chainHead = this.m.chain.head();
+    const head = this.relayTip && this.relayTip.header.number > chainHead.header.number ? this.relayTip : chainHead;
+    if (block.header.number <= head.header.number) return "known";
+    if (block.header.number > head.header.number + 1n) {
+      this.trigger();
+      return "ahead";
+    }
+    if (!equalBytes(block.header.parentHash, head.hash)) return "known"; // a sibling of a block we hold
+    try {
+      this.m.verify(block.header, head.header, head.hash);
+    } catch (e) {
+      // Against a parent still waiting for import the committee view may lag (a council change in that
+      // parent): not proof of a bad block, so leave it to import and sync rather than blame the sender.
+      if (head !== chainHead) return "ahead";
+      throw e;
+    }
+    const txRoot = await orderedTrieRoot(block.transactions.map((t) => t.raw));
+    if (!equalBytes(txRoot, block.header.txRoot)) {
+      throw new ChainError(
+        {
+          code: ChainErrorCode.TX_ROOT_MISMATCH,
+          expected: bytesToHex(block.header.txRoot),
+          actual: bytesToHex(txRoot),
+        },
+        "block body does not match its tx root",
+      );
+    }
+    this.relayTip = { header: block.header, hash: headerHash(block.header) };
+    return "next";
+  }
+
   /** Imports one block that arrived by gossip if it extends the head; a gap starts a sync round. */
   async importGossiped(block: Block): Promise<"imported" | "known" | "ahead"> {
     const head = this.m.chain.head();
@@ -75,6 +136,7 @@ export class BlockSync {
       this.trigger();
       return "ahead";
     }
+    await this.m.recoverSenders?.(block.transactions);
     await this.m.chain.importBlock(block, this.m.verify);
     return "imported";
   }
@@ -160,16 +222,38 @@ export class BlockSync {
       return 0;
     }
     let imported = 0;
-    for (const chunk of chunks) {
+    // Every block's senders are requested at once (one verifier call per block, which the worker pool packs
+    // into shared tasks), so recovery of later blocks overlaps the execution of earlier ones. Failures are
+    // kept as values until their block's turn; an early stop leaves no unhandled rejection behind.
+    const blocks: (Block | Error)[] = chunks.map((chunk) => {
       try {
-        const block = decodeBlock(chunk);
+        return decodeBlock(chunk);
+      } catch (e) {
+        return e instanceof Error ? e : new Error(errorMessage(e));
+      }
+    });
+    const recovered = blocks.map((b) =>
+      b instanceof Error || !this.m.recoverSenders
+        ? undefined
+        : this.m.recoverSenders(b.transactions).then(
+            () => undefined,
+            (e: unknown) => (e instanceof Error ? e : new Error(errorMessage(e))),
+          ),
+    );
+    for (let i = 0; i < blocks.length; i++) {
+      try {
+        const block = blocks[i];
+        if (block instanceof Error) throw block;
         const head = this.m.chain.headNumber;
         if (block.header.number <= head) continue; // arrived meanwhile by gossip
         if (block.header.number !== head + 1n) throw new Error(`block ${block.header.number} out of sequence`);
+        const bad = await recovered[i];
+        if (bad) throw bad;
         await this.m.chain.importBlock(block, this.m.verify);
         imported++;
       } catch (e) {
         if (isKnodeError(e, ChainErrorCode.NOT_HEAD_CHILD)) continue; // the head moved under us; not the peer's fault
+        if (isKnodeError(e, CryptoErrorCode.VERIFIER_CLOSED)) return imported; // shutting down
         // Anything else means the peer served a block that does not decode, verify or execute.
         this.m.logger.warn({ peer: peer.id, err: errorMessage(e) }, "peer served a bad block");
         this.m.p2p.penalize(peer.id, "fatal", `bad block: ${errorMessage(e)}`);

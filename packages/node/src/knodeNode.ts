@@ -9,7 +9,15 @@ import {
   quorumSize,
   SigningWal,
 } from "@knode/consensus";
-import { assertNativeCrypto, keccak256, MainThreadSigVerifier, parseAddress, privateKeyToAddress } from "@knode/crypto";
+import {
+  assertNativeCrypto,
+  keccak256,
+  MainThreadSigVerifier,
+  PoolSigVerifier,
+  parseAddress,
+  privateKeyToAddress,
+  type SigVerifier,
+} from "@knode/crypto";
 import { LevelKvStore } from "@knode/db";
 import { BlockExecutor, KNODE_BLOCK_GAS_LIMIT } from "@knode/evm";
 import { P2PNetwork, type PeerInfo, readStaticNodes } from "@knode/p2p";
@@ -24,7 +32,9 @@ import { NodeMetrics } from "./metrics.js";
 import { NodeNetwork } from "./nodeNetwork.js";
 import { defaultNodeOptions, type NodeOptions } from "./options.js";
 import { assertPortsFree } from "./ports.js";
+import { type BlockSenderRecovery, recoverBlockSenders, withSenderRecovery } from "./recoverBlockSenders.js";
 import { ChainRpcBackend } from "./rpcBackend.js";
+import { registerSigVerifierMetrics } from "./sigVerifierMetrics.js";
 import { CLIENT_VERSION } from "./version.js";
 
 export interface NodeEndpoints {
@@ -54,6 +64,7 @@ export class KnodeNode {
     readonly pool: TxPool,
     readonly p2p: P2PNetwork,
     readonly nodeAddress: Uint8Array,
+    readonly sigVerifier: SigVerifier,
     private readonly closers: Closer[],
   ) {}
 
@@ -81,7 +92,11 @@ export class KnodeNode {
           : []),
         ...(opts.metrics.enabled ? [{ what: "metrics", host: "127.0.0.1", port: opts.metrics.port }] : []),
       ]);
+      // Before anything heavier: a missing worker build (dist/sigWorker.js) fails here with a clear error.
+      const sigVerifier = createSigVerifier(opts.sigWorkers, logger);
+      closers.push({ name: "sigverifier", close: () => sigVerifier.close() });
       const metrics = new NodeMetrics();
+      if (sigVerifier instanceof PoolSigVerifier) registerSigVerifierMetrics(metrics.registry, sigVerifier);
       if (opts.metrics.enabled) {
         await metrics.listen("127.0.0.1", opts.metrics.port);
         closers.push({ name: "metrics", close: () => metrics.close() });
@@ -94,8 +109,6 @@ export class KnodeNode {
       );
       const chain = await Chain.open({ kv, logger: logger.child({ module: "chain" }), executor });
       const governance = GovernanceState.fromChainConfig(genesis.config, { self: nodeAddress, headers: chain });
-      const sigVerifier = new MainThreadSigVerifier();
-      closers.push({ name: "sigverifier", close: () => sigVerifier.close() });
       const pool = new TxPool(
         { ...opts.txpool },
         {
@@ -112,6 +125,12 @@ export class KnodeNode {
       pool.start();
       closers.push({ name: "txpool", close: () => pool.close() });
       watchHead(chain, pool, metrics, logger);
+      // Block txs whose sender the pool already recovered reuse it; the rest go to the workers in one batch.
+      const recoverSenders: BlockSenderRecovery = async (txs) => {
+        const r = await recoverBlockSenders(txs, sigVerifier, (hash) => pool.getSender(hash));
+        if (r.recovered > 0) metrics.blockSenders.inc({ source: "recovered" }, r.recovered);
+        if (r.reused > 0) metrics.blockSenders.inc({ source: "reused" }, r.reused);
+      };
 
       const p2p = new P2PNetwork(
         {
@@ -154,7 +173,7 @@ export class KnodeNode {
           },
           {
             logger: logger.child({ module: "consensus" }),
-            chain,
+            chain: withSenderRecovery(chain, recoverSenders),
             txs: pool,
             signer,
             governance,
@@ -176,11 +195,17 @@ export class KnodeNode {
       }
       const sync = new BlockSync(
         {},
-        { logger: logger.child({ module: "sync" }), chain, p2p, verify: makeImportVerifier(governance) },
+        {
+          logger: logger.child({ module: "sync" }),
+          chain,
+          p2p,
+          verify: makeImportVerifier(governance),
+          recoverSenders,
+        },
       );
       const network = new NodeNetwork(
         { role: opts.role },
-        { logger: logger.child({ module: "net" }), p2p, chain, pool, sync, engine },
+        { logger: logger.child({ module: "net" }), p2p, chain, pool, sync, engine, sigVerifier, metrics },
       );
       await p2p.start();
       closers.push({ name: "p2p", close: () => p2p.close() });
@@ -197,7 +222,7 @@ export class KnodeNode {
         e.start();
       }
 
-      const node = new KnodeNode(opts, logger, chain, pool, p2p, nodeAddress, closers);
+      const node = new KnodeNode(opts, logger, chain, pool, p2p, nodeAddress, sigVerifier, closers);
       const backend = new ChainRpcBackend(
         { chainId, networkId: opts.networkId ?? chainId, clientVersion: CLIENT_VERSION },
         { chain, pool, executor, peerCount: () => p2p.peers().length, onLocalTx: (tx) => network.broadcastTx(tx) },
@@ -255,6 +280,12 @@ export class KnodeNode {
     await closeAll(this.closers, this.logger);
     this.logger.info("node stopped");
   }
+}
+
+/** `workers` 0 keeps recovery on the main thread; otherwise a worker pool of that size. */
+function createSigVerifier(workers: number, logger: Logger): SigVerifier {
+  if (workers <= 0) return new MainThreadSigVerifier();
+  return new PoolSigVerifier({ threads: workers }, { logger });
 }
 
 async function closeAll(closers: Closer[], logger: Logger): Promise<void> {

@@ -35,6 +35,17 @@ export class NodeMetrics {
     buckets: [0.25, 0.5, 0.9, 1, 1.1, 1.5, 2, 5, 10],
     registers: [this.registry],
   });
+  readonly txBatchesDropped = new Counter({
+    name: "knode_net_tx_batches_dropped_total",
+    help: "Gossiped tx batches dropped unread because signature recovery was saturated (peers resend)",
+    registers: [this.registry],
+  });
+  readonly blockSenders = new Counter({
+    name: "knode_block_senders_total",
+    help: "Senders of imported or proposed block txs: recovered in a batch, or reused from the txpool",
+    labelNames: ["source"] as const,
+    registers: [this.registry],
+  });
   private server: Server | undefined;
 
   constructor() {

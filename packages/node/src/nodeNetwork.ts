@@ -1,11 +1,20 @@
 import { type Chain, ChainErrorCode } from "@knode/chain";
 import { bytesToHex, errorMessage, isKnodeError, type Logger } from "@knode/common";
 import type { IstanbulEngine, Proposal } from "@knode/consensus";
-import { keccak256 } from "@knode/crypto";
+import { keccak256, type SigVerifier } from "@knode/crypto";
 import type { P2PNetwork, PeerRole, Verdict } from "@knode/p2p";
 import type { TxPool } from "@knode/txpool";
-import { decodeBlock, decodeTransaction, encodeBlock, rlpDecode, rlpEncode, type Transaction } from "@knode/types";
+import {
+  type Block,
+  decodeBlock,
+  decodeTransaction,
+  encodeBlock,
+  rlpDecode,
+  rlpEncode,
+  type Transaction,
+} from "@knode/types";
 import type { BlockSync } from "./blockSync.js";
+import type { NodeMetrics } from "./metrics.js";
 
 export interface NodeNetworkOptions {
   role: PeerRole;
@@ -41,6 +50,8 @@ export class NodeNetwork {
   private readonly opts: NodeNetworkOptions;
   private readonly seenTxs = new Set<string>();
   private txQueue: Uint8Array[] = [];
+  /** Gossiped blocks waiting for execution, chained so they import in arrival order. */
+  private imports: Promise<void> = Promise.resolve();
   private txTimer: NodeJS.Timeout | undefined;
   private resendTimer: NodeJS.Timeout | undefined;
   /** Local txs (by hash) not yet seen in a block, for resending. */
@@ -56,6 +67,9 @@ export class NodeNetwork {
       pool: TxPool;
       sync: BlockSync;
       engine?: IstanbulEngine<Proposal>;
+      /** Gossiped tx batches are taken only while it can accept work (back-pressure). */
+      sigVerifier: Pick<SigVerifier, "canAcceptWork">;
+      metrics?: Pick<NodeMetrics, "txBatchesDropped">;
     },
   ) {
     this.opts = { ...defaultNodeNetworkOptions, ...opts };
@@ -98,11 +112,13 @@ export class NodeNetwork {
     else this.txTimer ??= setTimeout(() => this.flushTxs(), this.opts.txBatchDelayMs);
   }
 
-  close(): void {
+  /** Stops timers and subscriptions, then lets queued block imports finish. */
+  async close(): Promise<void> {
     if (this.resendTimer) clearInterval(this.resendTimer);
     if (this.txTimer) clearTimeout(this.txTimer);
     this.txTimer = undefined;
     for (const u of this.unsubscribe.splice(0)) u();
+    await this.imports;
   }
 
   /** Re-gossips local txs the pool still holds; those gone from the pool (included or dropped) are forgotten. */
@@ -136,16 +152,39 @@ export class NodeNetwork {
       return "reject";
     }
     try {
-      const result = await this.m.sync.importGossiped(block);
-      return result === "imported" ? "accept" : "ignore";
+      if ((await this.m.sync.relayCheck(block)) !== "next") return "ignore";
     } catch (e) {
-      if (isKnodeError(e, ChainErrorCode.NOT_HEAD_CHILD)) return "ignore";
       this.m.logger.warn({ number: block.header.number.toString(), err: errorMessage(e) }, "gossiped block refused");
       return "reject";
+    }
+    // Relayed now, executed in order behind any import already queued.
+    this.imports = this.imports.then(() => this.importGossiped(block));
+    return "accept";
+  }
+
+  private async importGossiped(block: Block): Promise<void> {
+    try {
+      await this.m.sync.importGossiped(block);
+    } catch (e) {
+      if (isKnodeError(e, ChainErrorCode.NOT_HEAD_CHILD)) return;
+      // Sealed by the committee yet not executable here: a consensus fault or a local problem, not the
+      // relaying peer's; sync will fetch the block again from others.
+      this.m.logger.error(
+        { number: block.header.number.toString(), err: errorMessage(e) },
+        "gossiped block failed import",
+      );
+      this.m.sync.trigger();
     }
   }
 
   private async onTxs(data: Uint8Array): Promise<Verdict> {
+    // Saturated signature recovery: drop the batch before any work rather than queue it. Nothing is marked
+    // seen, so the same txs are taken when a peer resends them (every txResendIntervalMs), and "ignore"
+    // keeps us from relaying what we did not check. There is no intake queue to grow.
+    if (!this.m.sigVerifier.canAcceptWork()) {
+      this.m.metrics?.txBatchesDropped.inc();
+      return "ignore";
+    }
     let raws: Uint8Array[];
     try {
       const list = rlpDecode(data);

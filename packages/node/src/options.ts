@@ -1,3 +1,5 @@
+import { availableParallelism } from "node:os";
+
 export type NodeRole = "cn" | "pn" | "en";
 
 export interface RpcEndpointOptions {
@@ -28,6 +30,8 @@ export interface NodeOptions {
   vhosts: string[];
   metrics: { enabled: boolean; port: number };
   txpool: Record<string, number>;
+  /** Signature-recovery worker threads; 0 recovers on the main thread (MainThreadSigVerifier). */
+  sigWorkers: number;
   /** Overrides the genesis block period (ms); tests only. */
   blockPeriodMs?: number;
   /** Base of the round timeout (ms): a round lasts base + base/10 · 2^round. Klaytn's default is 10 s. */
@@ -48,4 +52,6 @@ export const defaultNodeOptions: NodeOptions = {
   vhosts: ["localhost"],
   metrics: { enabled: false, port: 61001 },
   txpool: {},
+  // One core stays with the main thread (EVM, networking, consensus).
+  sigWorkers: Math.max(1, availableParallelism() - 1),
 };

@@ -18,6 +18,7 @@ import {
   type StoredReceipt,
   type Transaction,
 } from "@knode/types";
+import { AdmissionBatcher } from "./admissionBatcher.js";
 
 export interface ChainRpcBackendModules {
   chain: Chain;
@@ -33,6 +34,7 @@ export class ChainRpcBackend implements RpcBackend {
   readonly chainId: bigint;
   readonly networkId: bigint;
   readonly clientVersion: string;
+  private readonly admission: AdmissionBatcher;
 
   constructor(
     opts: { chainId: bigint; networkId: bigint; clientVersion: string },
@@ -41,6 +43,7 @@ export class ChainRpcBackend implements RpcBackend {
     this.chainId = opts.chainId;
     this.networkId = opts.networkId;
     this.clientVersion = opts.clientVersion;
+    this.admission = new AdmissionBatcher((txs) => m.pool.addBatch(txs));
   }
 
   headNumber(): bigint {
@@ -132,7 +135,7 @@ export class ChainRpcBackend implements RpcBackend {
 
   async sendRawTransaction(raw: Uint8Array): Promise<Uint8Array> {
     const tx = decodeTransaction(raw);
-    const hash = await this.m.pool.add(tx);
+    const hash = await this.admission.add(tx);
     this.m.onLocalTx?.(tx);
     return hash;
   }

@@ -72,12 +72,10 @@ export class Dispatcher {
       const id = first ? (first.id as JsonRpcId) : null;
       return JSON.stringify([errorResponse(id, JsonRpcCode.INVALID_REQUEST, "batch too large")]);
     }
-    const out: JsonRpcResponse[] = [];
-    // Sequential on purpose: a batch of sendRawTransaction must reach the pool in order.
-    for (const m of msg) {
-      const res = await this.handleMessage(m, ctx);
-      if (res) out.push(res);
-    }
+    // All calls of a batch start at once and reach the backend in batch order, so a batch of
+    // sendRawTransaction is admitted together (one signature batch) and in order; answers keep the order.
+    const answers = await Promise.all(msg.map((m) => this.handleMessage(m, ctx)));
+    const out = answers.filter((r): r is JsonRpcResponse => r !== undefined);
     return out.length > 0 ? JSON.stringify(out) : undefined;
   }
 

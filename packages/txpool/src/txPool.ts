@@ -214,6 +214,14 @@ export class TxPool {
     return this.store.all.get(bytesToHex(hash))?.tx;
   }
 
+  /**
+   * The sender recovered at admission of the pooled tx with this hash. The hash covers the signature, so
+   * block import may reuse it for the same tx instead of recovering it again.
+   */
+  getSender(hash: Uint8Array): Uint8Array | undefined {
+    return this.store.all.get(bytesToHex(hash))?.tx.sender;
+  }
+
   has(hash: Uint8Array): boolean {
     return this.store.all.has(bytesToHex(hash));
   }

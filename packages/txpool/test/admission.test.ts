@@ -41,6 +41,23 @@ describe("TxPool admission", () => {
     expect(pool.pendingNonce(B.address)).toBeUndefined();
   });
 
+  it("hands out the sender recovered at admission by tx hash, and forgets it once the tx leaves", async () => {
+    const { pool, chain } = makePool();
+    chain.set(A.address, 0n);
+    const tx = makeTx(A, { nonce: 0n });
+    const other = makeTx(B, { nonce: 0n });
+    expect(pool.getSender(tx.hash)).toBeUndefined();
+    await pool.add(tx);
+    const got = pool.getSender(tx.hash);
+    expect(got && equalBytes(got, A.address)).toBe(true);
+    // A decoded copy of the same bytes (as a block carries it) finds the same sender.
+    expect(pool.getSender(makeTx(A, { nonce: 0n }).hash)).toBe(got);
+    expect(pool.getSender(other.hash)).toBeUndefined();
+    chain.set(A.address, 1n);
+    await pool.onNewHead();
+    expect(pool.getSender(tx.hash)).toBeUndefined();
+  });
+
   it("refuses each invalid tx with geth's message", async () => {
     const { pool, chain } = makePool();
     chain.set(A.address, 5n);

@@ -56,6 +56,10 @@ export class CountingVerifier implements SigVerifier {
     return this.inner.recoverAddresses(jobs);
   }
 
+  canAcceptWork(): boolean {
+    return this.inner.canAcceptWork();
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

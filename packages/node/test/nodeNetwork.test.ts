@@ -1,0 +1,121 @@
+import type { Chain } from "@knode/chain";
+import { nullLogger } from "@knode/common";
+import { randomPrivateKey } from "@knode/crypto";
+import type { P2PNetwork, Verdict } from "@knode/p2p";
+import type { TxPool } from "@knode/txpool";
+import { decodeTransaction, rlpEncode, signTransaction, type Transaction, TxType } from "@knode/types";
+import { afterEach, describe, expect, it } from "vitest";
+import type { BlockSync } from "../src/blockSync.js";
+import { NodeMetrics } from "../src/metrics.js";
+import { NodeNetwork } from "../src/nodeNetwork.js";
+
+type Handler = (data: Uint8Array) => Promise<Verdict> | Verdict;
+
+/** Just enough of P2PNetwork to capture the gossip handlers NodeNetwork installs. */
+class FakeP2P {
+  readonly handlers = new Map<string, Handler>();
+  subscribe(kind: string, handler: Handler): void {
+    this.handlers.set(kind, handler);
+  }
+  onDirect(): void {}
+  publish(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+class FakePool {
+  readonly batches: Transaction[][] = [];
+  private readonly held = new Set<string>();
+  async addBatch(txs: Transaction[]): Promise<(Uint8Array | Error)[]> {
+    this.batches.push(txs);
+    for (const t of txs) this.held.add(Buffer.from(t.hash).toString("hex"));
+    return txs.map((t) => t.hash);
+  }
+  has(hash: Uint8Array): boolean {
+    return this.held.has(Buffer.from(hash).toString("hex"));
+  }
+}
+
+function wireTx(nonce: bigint): Transaction {
+  const signed = signTransaction(
+    {
+      type: TxType.DynamicFee,
+      chainId: 1000n,
+      nonce,
+      gasPrice: 30n,
+      maxFeePerGas: 30n,
+      maxPriorityFeePerGas: 1n,
+      gasLimit: 21_000n,
+      to: new Uint8Array(20).fill(0xcc),
+      value: 1n,
+      data: new Uint8Array(0),
+      accessList: [],
+    },
+    randomPrivateKey(),
+  );
+  return decodeTransaction(signed.raw);
+}
+
+const networks: NodeNetwork[] = [];
+afterEach(async () => {
+  for (const n of networks.splice(0)) await n.close();
+});
+
+async function setup() {
+  const p2p = new FakeP2P();
+  const pool = new FakePool();
+  const verifier = {
+    busy: true,
+    asked: 0,
+    canAcceptWork(): boolean {
+      this.asked++;
+      return !this.busy;
+    },
+  };
+  const metrics = new NodeMetrics();
+  const network = new NodeNetwork(
+    { role: "pn" },
+    {
+      logger: nullLogger(),
+      p2p: p2p as unknown as P2PNetwork,
+      chain: {} as Chain,
+      pool: pool as unknown as TxPool,
+      sync: { start: async () => undefined, trigger: () => undefined } as unknown as BlockSync,
+      sigVerifier: verifier,
+      metrics,
+    },
+  );
+  networks.push(network);
+  await network.start();
+  const onTxs = p2p.handlers.get("tx");
+  if (!onTxs) throw new Error("no tx handler subscribed");
+  const dropped = async () => (await metrics.txBatchesDropped.get()).values[0]?.value ?? 0;
+  return { onTxs, pool, verifier, dropped };
+}
+
+describe("NodeNetwork tx gossip back-pressure", () => {
+  it("drops batches unread while the verifier is saturated, counts them, and takes the resend later", async () => {
+    const { onTxs, pool, verifier, dropped } = await setup();
+    const txs = [wireTx(0n), wireTx(1n)];
+    const batch = rlpEncode(txs.map((t) => t.raw));
+
+    expect(await onTxs(batch)).toBe("ignore");
+    expect(await onTxs(batch)).toBe("ignore");
+    // Even garbage is not decoded while saturated: dropping must cost nothing.
+    expect(await onTxs(Uint8Array.of(0xff, 0x00))).toBe("ignore");
+    expect(pool.batches).toHaveLength(0);
+    expect(await dropped()).toBe(3);
+    expect(verifier.asked).toBe(3);
+
+    // Nothing was marked seen, so the peers' resend of the same batch is admitted once work is accepted.
+    verifier.busy = false;
+    expect(await onTxs(batch)).toBe("accept");
+    expect(pool.batches.map((b) => b.map((t) => t.nonce))).toEqual([[0n, 1n]]);
+    expect(await dropped()).toBe(3);
+
+    // Once seen, a repeat is not handed to the pool again (it is relayed as a resend of pending txs).
+    expect(await onTxs(batch)).toBe("accept");
+    expect(pool.batches).toHaveLength(1);
+    expect(await onTxs(Uint8Array.of(0xff, 0x00))).toBe("reject");
+  });
+});
