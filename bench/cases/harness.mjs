@@ -1,11 +1,14 @@
 // Shared plumbing for benchmark cases: a local network from the real binary, pre-signed load, and
 // measurement from the chain itself (block timestamps) and the node's own logs.
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { setupLocal } from "@knode/cli";
+import { initDatadir } from "@knode/node";
+import { genesisToJson, parseGenesis } from "@knode/types";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = path.join(ROOT, "cmd/knode/knode.js");
@@ -25,45 +28,44 @@ export async function freePort(count) {
   }
 }
 
-export async function localNetwork({ cn, pn = 0, en = 0, testAccounts, blockPeriod = 1 }) {
+/**
+ * A fresh network folder as `knode setup local` + `knode init` make it, done in-process with the same
+ * functions (child processes for them would cost a Node start-up each). `extraAlloc(network)` may return
+ * more genesis accounts (address → GenesisAccount, e.g. a contract): it is called once the test accounts
+ * exist, and its accounts are written into genesis.json before any node is initialised from it.
+ */
+export async function localNetwork({ cn, pn = 0, en = 0, testAccounts, blockPeriod = 1, extraAlloc }) {
   const dir = mkdtempSync(path.join(tmpdir(), "knode-bench-"));
-  const total = cn + pn + en;
-  const r = spawnSync(
-    process.execPath,
-    [
-      BIN,
-      "setup",
-      "local",
-      "--cn",
-      String(cn),
-      "--pn",
-      String(pn),
-      "--en",
-      String(en),
-      "--test-accounts",
-      String(testAccounts),
-      "--base-port",
-      String(await freePort(total)),
-      "--rpc-base-port",
-      String(await freePort(2 * total)),
-      "--block-period",
-      String(blockPeriod),
-      "-o",
-      dir,
-    ],
-    { encoding: "utf8" },
-  );
-  if (r.status !== 0) throw new Error(r.stderr);
-  const network = JSON.parse(readFileSync(path.join(dir, "network.json"), "utf8"));
-  for (const n of network.nodes) {
-    const i = spawnSync(
-      process.execPath,
-      [BIN, "init", "--datadir", path.join(dir, n.datadir), path.join(dir, "genesis.json")],
-      { encoding: "utf8" },
-    );
-    if (i.status !== 0) throw new Error(i.stderr);
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    const total = cn + pn + en;
+    const network = setupLocal({
+      cn,
+      pn,
+      en,
+      testAccounts,
+      blockPeriod,
+      chainId: 1000,
+      basePort: await freePort(total),
+      rpcBasePort: await freePort(2 * total),
+      out: dir,
+    });
+    if (extraAlloc) addToGenesis(path.join(dir, network.genesis), extraAlloc(network));
+    for (const n of network.nodes) await initDatadir(path.join(dir, n.datadir), path.join(dir, network.genesis));
+    return { dir, network, cleanup };
+  } catch (e) {
+    cleanup();
+    throw e;
   }
-  return { dir, network, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function addToGenesis(file, extra) {
+  const spec = parseGenesis(readFileSync(file, "utf8"));
+  for (const [addr, account] of extra) {
+    if (spec.alloc.has(addr)) throw new Error(`extraAlloc: ${addr} is already in the genesis alloc`);
+    spec.alloc.set(addr, account);
+  }
+  writeFileSync(file, genesisToJson(spec));
 }
 
 /** Pool limits raised above Klaytn's defaults (4096 + 1024 slots) so a benchmark burst is not refused. */
@@ -77,11 +79,16 @@ const BENCH_POOL_FLAGS = [
 ];
 
 export function startNode(dir, node) {
-  const proc = spawn(process.execPath, [BIN, ...node.args, ...BENCH_POOL_FLAGS, "--log.format", "json"], {
+  // KNODE_BENCH_CPU_PROF=<dir>: each node writes a V8 CPU profile there when it stops (node --cpu-prof).
+  const prof = process.env.KNODE_BENCH_CPU_PROF
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.KNODE_BENCH_CPU_PROF}`]
+    : [];
+  const proc = spawn(process.execPath, [...prof, BIN, ...node.args, ...BENCH_POOL_FLAGS, "--log.format", "json"], {
     cwd: dir,
     stdio: ["ignore", "pipe", "pipe"],
   });
   const blocks = [];
+  let stopped = false;
   let buf = "";
   const onData = (d) => {
     buf += d.toString();
@@ -91,6 +98,7 @@ export function startNode(dir, node) {
       try {
         const rec = JSON.parse(line);
         if (rec.msg === "committed block") blocks.push(rec);
+        else if (rec.msg === "node stopped") stopped = true;
       } catch {}
     }
   };
@@ -102,8 +110,25 @@ export function startNode(dir, node) {
     blocks,
     exited,
     stop: async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
       proc.kill("SIGTERM");
-      await exited;
+      // The process lingers about a second after logging "node stopped" (everything is closed by then);
+      // the benchmark does not wait for that, but a node that does not stop cleanly still holds it up.
+      // A profiled node is left to exit by itself: V8 writes the profile at exit.
+      let kill;
+      const poll = setInterval(() => {
+        if (!stopped || prof.length > 0) return;
+        clearInterval(poll);
+        kill = setTimeout(() => proc.kill("SIGKILL"), 200);
+      }, 50);
+      const hung = setTimeout(() => proc.kill("SIGKILL"), 15_000);
+      try {
+        await exited;
+      } finally {
+        clearInterval(poll);
+        clearTimeout(kill);
+        clearTimeout(hung);
+      }
     },
   };
 }
@@ -119,12 +144,28 @@ export async function rpc(url, method, params = []) {
   return body.result;
 }
 
+/** One JSON-RPC batch of `[method, params]` calls; the results in call order, or the first error thrown. */
+export async function rpcBatch(url, calls) {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(calls.map(([method, params], id) => ({ jsonrpc: "2.0", id, method, params }))),
+  });
+  const byId = new Map((await res.json()).map((r) => [r.id, r]));
+  return calls.map((call, id) => {
+    const r = byId.get(id);
+    if (r === undefined) throw new Error(`no answer to ${call[0]} in the batch`);
+    if (r.error) throw new Error(`${call[0]}: ${r.error.message}`);
+    return r.result;
+  });
+}
+
 export async function waitReady(url) {
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 600; i++) {
     try {
       return await rpc(url, "eth_blockNumber");
     } catch {
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
   throw new Error("node did not start");
@@ -142,4 +183,27 @@ export function peakRssMb(pid) {
 export function percentile(sorted, p) {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Wall time of a case's steps, so a slow run shows where its time went. */
+export function phaseTimer() {
+  let last = performance.now();
+  const phasesMs = {};
+  return {
+    phasesMs,
+    mark(name) {
+      const now = performance.now();
+      phasesMs[name] = Math.round(now - last);
+      last = now;
+    },
+  };
+}
+
+/** Polls `url` until its head is at least `n`. */
+export async function waitForHead(url, n, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Number(await rpc(url, "eth_blockNumber")) < n) {
+    if (Date.now() > deadline) throw new Error(`${url} did not reach block ${n} in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

@@ -1,10 +1,13 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { bytesToHex, hexToBytes } from "@knode/common";
-import { privateKeyToAddress } from "@knode/crypto";
-import { signTransaction } from "@knode/types";
+import { parseGenesis, signTransaction } from "@knode/types";
 import { percentile, rpc } from "./harness.mjs";
 
-/** A signed plain value transfer (legacy type, 21 000 gas) as raw hex plus its hash. */
-export function signTransfer(key, nonce, chainId, gasPrice, to) {
+const EMPTY = new Uint8Array(0);
+
+/** A signed legacy tx priced at `gasPrice`, as raw hex plus its hash; `body` is { to, value, gasLimit, data }. */
+export function signLegacy(key, nonce, chainId, gasPrice, body) {
   const tx = signTransaction(
     {
       type: 0,
@@ -13,44 +16,66 @@ export function signTransfer(key, nonce, chainId, gasPrice, to) {
       gasPrice,
       maxFeePerGas: gasPrice,
       maxPriorityFeePerGas: gasPrice,
-      gasLimit: 21000n,
-      to,
-      value: 1n,
-      data: new Uint8Array(0),
       accessList: [],
+      ...body,
     },
     key,
   );
   return { raw: bytesToHex(tx.raw), hash: bytesToHex(tx.hash) };
 }
 
-/** `count` transfers spread round-robin over the test accounts (nonce n from every sender, then n+1). */
-export async function presignTransfers(net, url, count) {
+/**
+ * `count` txs spread round-robin over the test accounts (nonce n from every sender, then n+1), priced at the
+ * genesis unit price (the chain's constant base fee) so that signing can overlap the nodes' start.
+ * `buildTx(i, recipients)` gives the i-th tx's { to, value, gasLimit, data }; `recipients` are the test
+ * accounts' addresses.
+ */
+export function presignTxs(net, count, buildTx) {
   const chainId = BigInt(net.network.chainId);
-  const gasPrice = BigInt(await rpc(url, "eth_gasPrice"));
+  const genesis = parseGenesis(readFileSync(path.join(net.dir, net.network.genesis), "utf8"));
+  const gasPrice = genesis.config.unitPrice;
   const keys = net.network.testAccounts.map((a) => hexToBytes(a.privateKey));
-  const to = privateKeyToAddress(keys[0]);
+  const recipients = net.network.testAccounts.map((a) => hexToBytes(a.address));
   const load = [];
   for (let n = 0n; load.length < count; n++) {
     for (const key of keys) {
       if (load.length >= count) break;
-      load.push(signTransfer(key, n, chainId, gasPrice, to));
+      load.push(signLegacy(key, n, chainId, gasPrice, buildTx(load.length, recipients)));
     }
   }
   return load;
 }
 
+/** `count` plain value transfers (21 000 gas, 1 peb each), all to the first test account. */
+export function presignTransfers(net, count) {
+  return presignTxs(net, count, (_i, recipients) => ({
+    to: recipients[0],
+    value: 1n,
+    gasLimit: 21000n,
+    data: EMPTY,
+  }));
+}
+
 /**
  * Sends `load` to `url` in JSON-RPC batches and watches the blocks `url` reports until every accepted tx is
  * in one: committed TPS from block timestamps (first block with load to the last), latency from submit to
- * the moment the including block was seen, and the mean block interval.
+ * the moment the including block was seen, and the mean block interval. With `rate` (tx/s) the batches are
+ * paced at that offered load instead of sent back to back.
  */
-export async function runTransferLoad(url, load, batch) {
+export async function runTransferLoad(url, load, batch, rate) {
   const submitted = new Map();
   let rejected = 0;
+  let firstError;
   const startHead = Number(await rpc(url, "eth_blockNumber"));
+  const blocks = [await blockTime(url, startHead)];
+  const t0 = Date.now();
   const sending = (async () => {
     for (let i = 0; i < load.length; i += batch) {
+      // Paced: batch k leaves at t0 + k·batch/rate (never early; late batches go at once).
+      if (rate) {
+        const due = t0 + (i / rate) * 1000;
+        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      }
       const slice = load.slice(i, i + batch);
       const now = Date.now();
       for (const t of slice) submitted.set(t.hash, now);
@@ -60,22 +85,25 @@ export async function runTransferLoad(url, load, batch) {
         headers: { "content-type": "application/json" },
         body: JSON.stringify(body),
       });
-      for (const r of await res.json()) if (r.error) rejected++;
+      for (const r of await res.json()) {
+        if (!r.error) continue;
+        rejected++;
+        firstError ??= r.error.message;
+      }
     }
   })();
   const latencies = [];
-  const blocks = [];
   let included = 0;
   let seen = startHead;
   const deadline = Date.now() + 60_000 + load.length * 5;
   while (included + rejected < load.length && Date.now() < deadline) {
     const head = Number(await rpc(url, "eth_blockNumber"));
     for (let n = seen + 1; n <= head; n++) {
-      const b = await rpc(url, "klay_getBlockByNumber", [`0x${n.toString(16)}`, false]);
+      const b = await blockTime(url, n);
       const now = Date.now();
-      blocks.push({ n, ms: Number(b.timestamp) * 1000 + Number(b.timestampFoS ?? 0) * 10, txs: b.transactions.length });
-      for (const h of b.transactions) {
-        const s = submitted.get(typeof h === "string" ? h : h.hash);
+      blocks.push(b);
+      for (const h of b.hashes) {
+        const s = submitted.get(h);
         if (s !== undefined) {
           latencies.push(now - s);
           included++;
@@ -86,7 +114,10 @@ export async function runTransferLoad(url, load, batch) {
     await new Promise((r) => setTimeout(r, 50));
   }
   await sending;
-  const withTxs = blocks.filter((b) => b.txs > 0);
+  if (rejected > 0) throw new Error(`${rejected} of ${load.length} txs refused, first: ${firstError}`);
+  if (included < load.length) throw new Error(`only ${included} of ${load.length} txs included before the deadline`);
+  // Blocks after the start head only: the start head may hold txs of an earlier load.
+  const withTxs = blocks.filter((b) => b.n > startHead && b.txs > 0);
   const before = blocks.find((b) => b.n === (withTxs[0]?.n ?? 0) - 1) ?? blocks[0];
   const last = withTxs[withTxs.length - 1];
   const spanMs = last && before ? Math.max(1, last.ms - before.ms) : 1;
@@ -96,6 +127,7 @@ export async function runTransferLoad(url, load, batch) {
     startHead,
     result: {
       txs: load.length,
+      offeredTps: rate ?? null,
       included,
       rejected,
       committedTps: included / (spanMs / 1000),
@@ -106,6 +138,13 @@ export async function runTransferLoad(url, load, batch) {
       maxTxsPerBlock: Math.max(0, ...withTxs.map((b) => b.txs)),
     },
   };
+}
+
+/** A block's time in ms (seconds plus Klaytn's 10 ms fractions) and its tx hashes. */
+async function blockTime(url, n) {
+  const b = await rpc(url, "klay_getBlockByNumber", [`0x${n.toString(16)}`, false]);
+  const hashes = b.transactions.map((h) => (typeof h === "string" ? h : h.hash));
+  return { n, ms: Number(b.timestamp) * 1000 + Number(b.timestampFoS ?? 0) * 10, txs: hashes.length, hashes };
 }
 
 /** Mean and max execution time of the blocks with transactions, from the nodes' "committed block" lines. */

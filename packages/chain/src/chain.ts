@@ -52,6 +52,8 @@ export class Chain {
   private readonly writeLock = new Mutex();
   private readonly listeners = new Set<NewBlockListener>();
   private readState: { root: Uint8Array; state: Promise<WorldState> } | undefined;
+  /** The newest written blocks and receipts, decoded, by hex hash (getTransactionReceipt decodes whole blocks). */
+  private readonly recent = new Map<string, { block: Block; receipts: StoredReceipt[] }>();
   /** Execution state of the head, warm across blocks; only touched under the write lock. */
   private readonly execState: FlatStateStore;
 
@@ -270,6 +272,8 @@ export class Chain {
   }
 
   async getBlock(hash: Uint8Array): Promise<Block | undefined> {
+    const recent = this.recent.get(bytesToHex(hash));
+    if (recent) return recent.block;
     const header = await this.store.getHeader(hash);
     if (!header) return undefined;
     const transactions = await this.store.getBody(hash);
@@ -277,12 +281,23 @@ export class Chain {
     return { header, transactions };
   }
 
-  getReceipts(hash: Uint8Array): Promise<StoredReceipt[] | undefined> {
-    return this.store.getReceipts(hash);
+  async getReceipts(hash: Uint8Array): Promise<StoredReceipt[] | undefined> {
+    return this.recent.get(bytesToHex(hash))?.receipts ?? this.store.getReceipts(hash);
   }
 
   getTxLocation(txHash: Uint8Array): Promise<TxLocation | undefined> {
     return this.store.getTxLocation(txHash);
+  }
+
+  /**
+   * Nonce and balance at the head, from the warm execution state when it is there (the pool asks this for
+   * every sender it admits), else from the trie.
+   */
+  async headAccount(addr: Uint8Array): Promise<{ nonce: bigint; balance: bigint }> {
+    const root = this.headHeader.stateRoot;
+    const warm = await this.execState.headAccount(root, addr);
+    const acc = warm !== undefined ? warm : await (await this.readStateAt(root)).getAccount(addr);
+    return acc === null ? { nonce: 0n, balance: 0n } : { nonce: acc.nonce, balance: acc.balance };
   }
 
   /**
@@ -305,12 +320,19 @@ export class Chain {
     return { number, timestamp, coinbase, baseFee: baseFee ?? 0n, gasLimit: KNODE_BLOCK_GAS_LIMIT };
   }
 
+  private rememberRecent(hash: Uint8Array, block: Block, receipts: StoredReceipt[]): void {
+    this.recent.set(bytesToHex(hash), { block, receipts });
+    // A Map iterates in insertion order: the first key is the oldest block.
+    if (this.recent.size > RECENT_BLOCKS) this.recent.delete(this.recent.keys().next().value as string);
+  }
+
   private async writeBlock(block: Block, receipts: StoredReceipt[], stateOps: BatchOp[]): Promise<void> {
     const headerBytes = encodeHeader(block.header);
     const hash = headerHash(block.header);
     await this.modules.kv.batch([...stateOps, ...this.store.blockOps(block, hash, receipts, headerBytes)]);
     this.headHeader = block.header;
     this.headHashValue = hash;
+    this.rememberRecent(hash, block, receipts);
     for (const l of this.listeners) {
       try {
         l(block, hash, receipts);
@@ -320,6 +342,9 @@ export class Chain {
     }
   }
 }
+
+/** Recent blocks kept decoded: receipt and block lookups cluster on the newest blocks (wallets polling). */
+const RECENT_BLOCKS = 16;
 
 function combineBlooms(receipts: StoredReceipt[]): Uint8Array {
   const out = new Uint8Array(256);

@@ -65,9 +65,9 @@ async function openChain(kv: LevelKvStore | MemoryKvStore) {
   return Chain.open({ kv, logger: nullLogger(), executor });
 }
 
-async function buildOn(chain: Chain, txs: ReturnType<typeof transfer>[]) {
+function proposalOnHead(chain: Chain, txs: ReturnType<typeof transfer>[]) {
   const head = chain.head();
-  const proposal = await chain.buildProposal({
+  return chain.buildProposal({
     parentHash: head.hash,
     timestamp: head.header.timestamp + 1n,
     timestampFoS: 0,
@@ -78,6 +78,10 @@ async function buildOn(chain: Chain, txs: ReturnType<typeof transfer>[]) {
     txs,
     deadlineMs: Date.now() + 10_000,
   });
+}
+
+async function buildOn(chain: Chain, txs: ReturnType<typeof transfer>[]) {
+  const proposal = await proposalOnHead(chain, txs);
   await chain.commitProposal(proposal, proposal.header);
   return proposal;
 }
@@ -143,5 +147,28 @@ describe("Chain", () => {
     await b.importBlock(block, noVerify);
     expect(equalBytes(b.head().hash, a.head().hash)).toBe(true);
     expect(equalBytes(b.head().header.stateRoot, a.head().header.stateRoot)).toBe(true);
+  });
+
+  it("serves head accounts from the warm state after blocks, and from the trie after a rival build or reopen", async () => {
+    const kv = new MemoryKvStore();
+    await Chain.initGenesis(kv, genesis());
+    const chain = await openChain(kv);
+    const sender = privateKeyToAddress(alice);
+    expect((await chain.headAccount(sender)).balance).toBe(10n ** 24n); // nothing executed yet: trie path
+    const built = await buildOn(chain, [transfer(0n, 5n)]);
+    // Recent blocks are served decoded from memory, the same as from the store after a reopen.
+    const hash = chain.head().hash;
+    const fromDisk = await openChain(kv);
+    expect(await chain.getBlock(hash)).toEqual(await fromDisk.getBlock(hash));
+    expect(await chain.getReceipts(hash)).toEqual(await fromDisk.getReceipts(hash));
+    expect((await chain.getReceipts(hash))?.[0].gasUsed).toBe(21_000n);
+    expect((await chain.getBlock(hash))?.transactions[0].sender).toEqual(sender);
+    expect(built.transactions).toHaveLength(1);
+    // A rival proposal on the same parent that is never committed must not leak into head reads.
+    await proposalOnHead(chain, [transfer(1n, 100n)]);
+    expect(await chain.headAccount(bob)).toEqual({ nonce: 0n, balance: 5n });
+    expect((await chain.headAccount(sender)).nonce).toBe(1n);
+    const reopened = await openChain(kv);
+    expect(await reopened.headAccount(bob)).toEqual({ nonce: 0n, balance: 5n });
   });
 });

@@ -1,4 +1,4 @@
-import { bytesToHex, concatBytes, nullLogger } from "@knode/common";
+import { bytesToHex, concatBytes, nullLogger, seededRandom } from "@knode/common";
 import { privateKeyToAddress } from "@knode/crypto";
 import type { Transaction } from "@knode/types";
 import { describe, expect, it } from "vitest";
@@ -17,17 +17,6 @@ import {
   word,
 } from "./helpers.js";
 import { compileToken } from "./solc.js";
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SENDER_KEYS = Array.from({ length: 6 }, (_, i) => privateKey(100 + i));
 const SENDERS = SENDER_KEYS.map(privateKeyToAddress);
@@ -86,7 +75,7 @@ function randomBlock(r: () => number, nonces: bigint[], token: Uint8Array): Tran
 
 describe("value-transfer fast path", () => {
   it.each([1, 2, 3])("seed %i: same receipts, skips and state root as the EVM path", async (seed) => {
-    const r = rng(seed);
+    const r = seededRandom(seed);
     const deploy = dynamicTx(SENDER_KEYS[0], {
       nonce: 0n,
       to: null,

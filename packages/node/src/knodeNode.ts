@@ -118,7 +118,7 @@ export class KnodeNode {
             chainId,
             baseFee: () => chain.head().header.baseFee ?? 0n,
             maxTxGas: () => KNODE_BLOCK_GAS_LIMIT,
-            getAccount: async (addr) => (await chain.readStateAt(chain.head().header.stateRoot)).getAccount(addr),
+            getAccount: (addr) => chain.headAccount(addr),
           },
         },
       );

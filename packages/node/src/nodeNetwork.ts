@@ -204,7 +204,7 @@ export class NodeNetwork {
       }
       this.remember(key);
       try {
-        fresh.push(decodeTransaction(raw));
+        fresh.push(decodeTransaction(raw, hash));
       } catch {
         return "reject";
       }

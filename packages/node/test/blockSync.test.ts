@@ -1,27 +1,15 @@
 import type { Chain } from "@knode/chain";
 import { ChainErrorCode } from "@knode/chain";
 import { isKnodeError, nullLogger } from "@knode/common";
-import { MainThreadSigVerifier, randomPrivateKey } from "@knode/crypto";
+import { MainThreadSigVerifier } from "@knode/crypto";
 import type { P2PNetwork, PeerInfo } from "@knode/p2p";
 import { orderedTrieRoot } from "@knode/state";
-import {
-  type Block,
-  decodeTransaction,
-  encodeBlock,
-  encodeTransaction,
-  genesisExtraData,
-  type Header,
-  headerHash,
-  signTransaction,
-  type Transaction,
-  TxType,
-  transactionSignature,
-  transactionSigningHash,
-} from "@knode/types";
+import { type Block, encodeBlock, genesisExtraData, type Header, headerHash, type Transaction } from "@knode/types";
 import { describe, expect, it } from "vitest";
 import { BlockSync } from "../src/blockSync.js";
 import { NodeErrorCode } from "../src/errors.js";
 import { recoverBlockSenders } from "../src/recoverBlockSenders.js";
+import { unrecoverable, wireTx } from "./txHelpers.js";
 
 function header(number: bigint): Header {
   const h32 = new Uint8Array(32);
@@ -42,38 +30,6 @@ function header(number: bigint): Header {
     voteData: new Uint8Array(0),
     baseFee: 25n,
   };
-}
-
-function wireTx(nonce: bigint): Transaction {
-  const signed = signTransaction(
-    {
-      type: TxType.DynamicFee,
-      chainId: 1000n,
-      nonce,
-      gasPrice: 30n,
-      maxFeePerGas: 30n,
-      maxPriorityFeePerGas: 1n,
-      gasLimit: 21_000n,
-      to: new Uint8Array(20).fill(0xdd),
-      value: 1n,
-      data: new Uint8Array(0),
-      accessList: [],
-    },
-    randomPrivateKey(),
-  );
-  return decodeTransaction(signed.raw);
-}
-
-async function unrecoverable(tx: Transaction): Promise<Transaction> {
-  const v = new MainThreadSigVerifier();
-  for (let r = 2n; ; r++) {
-    const raw = { ...tx, r, sender: undefined };
-    const [addr] = await v.recoverAddresses([
-      { hash: transactionSigningHash(raw), signature: transactionSignature(raw) },
-    ]);
-    // Re-encoded so that raw and hash carry the bad signature too (a block is sent as raw bytes).
-    if (addr === null) return decodeTransaction(encodeTransaction(raw));
-  }
 }
 
 /** A chain that "imports" by moving its head and records what it was given. */

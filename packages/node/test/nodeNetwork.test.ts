@@ -1,13 +1,13 @@
 import type { Chain } from "@knode/chain";
 import { nullLogger } from "@knode/common";
-import { randomPrivateKey } from "@knode/crypto";
 import type { P2PNetwork, Verdict } from "@knode/p2p";
 import type { TxPool } from "@knode/txpool";
-import { decodeTransaction, rlpEncode, signTransaction, type Transaction, TxType } from "@knode/types";
+import { rlpEncode, type Transaction } from "@knode/types";
 import { afterEach, describe, expect, it } from "vitest";
 import type { BlockSync } from "../src/blockSync.js";
 import { NodeMetrics } from "../src/metrics.js";
 import { NodeNetwork } from "../src/nodeNetwork.js";
+import { wireTx } from "./txHelpers.js";
 
 type Handler = (data: Uint8Array) => Promise<Verdict> | Verdict;
 
@@ -34,26 +34,6 @@ class FakePool {
   has(hash: Uint8Array): boolean {
     return this.held.has(Buffer.from(hash).toString("hex"));
   }
-}
-
-function wireTx(nonce: bigint): Transaction {
-  const signed = signTransaction(
-    {
-      type: TxType.DynamicFee,
-      chainId: 1000n,
-      nonce,
-      gasPrice: 30n,
-      maxFeePerGas: 30n,
-      maxPriorityFeePerGas: 1n,
-      gasLimit: 21_000n,
-      to: new Uint8Array(20).fill(0xcc),
-      value: 1n,
-      data: new Uint8Array(0),
-      accessList: [],
-    },
-    randomPrivateKey(),
-  );
-  return decodeTransaction(signed.raw);
 }
 
 const networks: NodeNetwork[] = [];

@@ -7,19 +7,11 @@ import {
   type SignatureJob,
   type SigVerifier,
 } from "@knode/crypto";
-import {
-  type Block,
-  decodeTransaction,
-  encodeTransaction,
-  signTransaction,
-  type Transaction,
-  TxType,
-  transactionSignature,
-  transactionSigningHash,
-} from "@knode/types";
+import type { Block } from "@knode/types";
 import { describe, expect, it } from "vitest";
 import { NodeErrorCode } from "../src/errors.js";
 import { recoverBlockSenders, withSenderRecovery } from "../src/recoverBlockSenders.js";
+import { unrecoverable, wireTx } from "./txHelpers.js";
 
 class CountingVerifier implements SigVerifier {
   readonly inner = new MainThreadSigVerifier();
@@ -41,45 +33,11 @@ class CountingVerifier implements SigVerifier {
 
 const keys = [randomPrivateKey(), randomPrivateKey(), randomPrivateKey()];
 
-/** A tx as a block carries it: decoded from its bytes, sender unknown. */
-function wireTx(key: Uint8Array, nonce: bigint): Transaction {
-  const signed = signTransaction(
-    {
-      type: TxType.DynamicFee,
-      chainId: 1000n,
-      nonce,
-      gasPrice: 30n,
-      maxFeePerGas: 30n,
-      maxPriorityFeePerGas: 1n,
-      gasLimit: 21_000n,
-      to: new Uint8Array(20).fill(0xbb),
-      value: 1n,
-      data: new Uint8Array(0),
-      accessList: [],
-    },
-    key,
-  );
-  return decodeTransaction(signed.raw);
-}
-
-/** Same tx with an r for which no curve point exists: well-formed, but no sender recovers from it. */
-async function unrecoverable(tx: Transaction): Promise<Transaction> {
-  const v = new MainThreadSigVerifier();
-  for (let r = 2n; ; r++) {
-    const bad = { ...tx, r, sender: undefined };
-    const [addr] = await v.recoverAddresses([
-      { hash: transactionSigningHash(bad), signature: transactionSignature(bad) },
-    ]);
-    // Re-encoded so that raw and hash carry the bad signature too (a block is sent as raw bytes).
-    if (addr === null) return decodeTransaction(encodeTransaction(bad));
-  }
-}
-
 const hex = (b: Uint8Array | undefined) => (b ? bytesToHex(b) : undefined);
 
 describe("recoverBlockSenders", () => {
   it("recovers every unknown sender in one verifier call and sets tx.sender", async () => {
-    const txs = keys.flatMap((k, i) => [wireTx(k, 0n), wireTx(k, BigInt(i + 1))]);
+    const txs = keys.flatMap((k, i) => [wireTx(0n, k), wireTx(BigInt(i + 1), k)]);
     const v = new CountingVerifier();
     const res = await recoverBlockSenders(txs, v);
     expect(res).toEqual({ recovered: 6, reused: 0 });
@@ -90,12 +48,12 @@ describe("recoverBlockSenders", () => {
   });
 
   it("reuses senders already on the tx or known by hash (the pool's) and recovers only the rest", async () => {
-    const pooled = wireTx(keys[0], 0n);
+    const pooled = wireTx(0n, keys[0]);
     const pooledSender = privateKeyToAddress(keys[0]);
-    const alreadySet = wireTx(keys[1], 0n);
+    const alreadySet = wireTx(0n, keys[1]);
     const presetSender = privateKeyToAddress(keys[1]);
     alreadySet.sender = presetSender;
-    const fresh = wireTx(keys[2], 0n);
+    const fresh = wireTx(0n, keys[2]);
     const known = new Map([[hex(pooled.hash), pooledSender]]);
     const lookups: string[] = [];
     const v = new CountingVerifier();
@@ -113,7 +71,7 @@ describe("recoverBlockSenders", () => {
   });
 
   it("makes no verifier call when every sender is known", async () => {
-    const txs = [wireTx(keys[0], 0n), wireTx(keys[1], 0n)];
+    const txs = [wireTx(0n, keys[0]), wireTx(0n, keys[1])];
     const v = new CountingVerifier();
     expect(await recoverBlockSenders(txs, v, () => privateKeyToAddress(keys[2]))).toEqual({ recovered: 0, reused: 2 });
     expect(await recoverBlockSenders([], v)).toEqual({ recovered: 0, reused: 0 });
@@ -121,10 +79,10 @@ describe("recoverBlockSenders", () => {
   });
 
   it("rejects the block with NODE_BAD_TX_SIGNATURE naming the first bad tx, still in one call", async () => {
-    const good = wireTx(keys[0], 0n);
-    const bad = await unrecoverable(wireTx(keys[1], 0n));
+    const good = wireTx(0n, keys[0]);
+    const bad = await unrecoverable(wireTx(0n, keys[1]));
     const v = new CountingVerifier();
-    const err = await recoverBlockSenders([good, bad, wireTx(keys[2], 0n)], v).then(
+    const err = await recoverBlockSenders([good, bad, wireTx(0n, keys[2])], v).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -153,12 +111,12 @@ describe("recoverBlockSenders", () => {
     const v = new CountingVerifier();
     const wrapped = withSenderRecovery(chain, (txs) => recoverBlockSenders(txs, v));
     const header = {} as Block["header"];
-    const txs = [wireTx(keys[0], 0n), wireTx(keys[1], 0n)];
+    const txs = [wireTx(0n, keys[0]), wireTx(0n, keys[1])];
     await wrapped.verifyProposal?.({ header, transactions: txs });
     expect(verified).toHaveLength(1);
     expect(v.calls.map((c) => c.length)).toEqual([2]);
 
-    const bad = await unrecoverable(wireTx(keys[2], 0n));
+    const bad = await unrecoverable(wireTx(0n, keys[2]));
     await expect(wrapped.verifyProposal?.({ header, transactions: [bad] })).rejects.toSatisfy((e: unknown) =>
       isKnodeError(e, NodeErrorCode.BAD_TX_SIGNATURE),
     );

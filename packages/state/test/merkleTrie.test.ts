@@ -1,5 +1,5 @@
 import { createMPT } from "@ethereumjs/mpt";
-import { bytesToHex, isKnodeError } from "@knode/common";
+import { bytesToHex, isKnodeError, seededRandom } from "@knode/common";
 import { keccak256 } from "@knode/crypto";
 import { MemoryKvStore } from "@knode/db";
 import { describe, expect, it } from "vitest";
@@ -11,10 +11,10 @@ import {
   TrieNodeStore,
   trieRoot,
 } from "../src/index.js";
-import { MapReader, prng, randomBytes, reachableHashes } from "./merkleTrieHelpers.js";
+import { MapReader, randomBytes, reachableHashes } from "./merkleTrieHelpers.js";
 
 async function filled(reader: MapReader, n: number, seed: number) {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const trie = new MerkleTrie(reader, EMPTY_TRIE_ROOT);
   const entries: [Uint8Array, Uint8Array][] = [];
   for (let i = 0; i < n; i++) {
@@ -175,7 +175,7 @@ describe("kvTrieNodeReader", () => {
     const kv = new MemoryKvStore();
     const store = new TrieNodeStore(kv);
     const mpt = await createMPT({ db: store, valueEncoding: "view", useKeyHashing: true });
-    const rand = prng(9);
+    const rand = seededRandom(9);
     const entries: [Uint8Array, Uint8Array][] = [];
     for (let i = 0; i < 300; i++) {
       const e: [Uint8Array, Uint8Array] = [randomBytes(rand, 20), randomBytes(rand, 1 + Math.floor(rand() * 80))];

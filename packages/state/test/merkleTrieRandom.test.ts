@@ -1,8 +1,8 @@
 import { createMPT, type MerklePatriciaTrie } from "@ethereumjs/mpt";
-import { bytesToHex } from "@knode/common";
+import { bytesToHex, seededRandom } from "@knode/common";
 import { describe, expect, it } from "vitest";
 import { EMPTY_TRIE_ROOT, MerkleTrie, trieRoot } from "../src/index.js";
-import { MapReader, prng, randomBytes, reachableHashes } from "./merkleTrieHelpers.js";
+import { MapReader, randomBytes, reachableHashes } from "./merkleTrieHelpers.js";
 
 type KeyGen = (rand: () => number) => Uint8Array;
 
@@ -133,7 +133,7 @@ const CASES: [string, KeyGen, boolean, number][] = [
 
 describe("MerkleTrie vs @ethereumjs/mpt on random workloads", () => {
   it.each(CASES)("%s", async (_name, gen, prefixFree, seed) => {
-    const rand = prng(seed);
+    const rand = seededRandom(seed);
     const reader = new MapReader();
     const h: Harness = {
       trie: new MerkleTrie(reader, EMPTY_TRIE_ROOT),

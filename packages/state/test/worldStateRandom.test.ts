@@ -1,62 +1,9 @@
-import type { StateManagerInterface } from "@ethereumjs/common";
 import { MerkleStateManager } from "@ethereumjs/statemanager";
-import { Account, Address } from "@ethereumjs/util";
-import { bigIntToFixedBytes, bytesToHex, padBytes } from "@knode/common";
+import { bytesToHex, padBytes, seededRandom } from "@knode/common";
 import { MemoryKvStore } from "@knode/db";
 import { describe, expect, it } from "vitest";
 import { EMPTY_TRIE_ROOT, WorldState } from "../src/index.js";
-
-/** Deterministic PRNG (mulberry32) so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const ADDRESSES = Array.from({ length: 24 }, (_, i) => {
-  const a = new Uint8Array(20);
-  a[0] = i * 11;
-  a[19] = i;
-  return new Address(a);
-});
-const SLOTS = Array.from({ length: 6 }, (_, i) => bigIntToFixedBytes(BigInt(i * 1000 + 1), 32));
-
-type Op = (sm: StateManagerInterface) => Promise<void>;
-
-function randomOp(r: () => number): Op {
-  const addr = ADDRESSES[Math.floor(r() * ADDRESSES.length)];
-  const kind = Math.floor(r() * 5);
-  const n = BigInt(Math.floor(r() * 1e9));
-  const slot = SLOTS[Math.floor(r() * SLOTS.length)];
-  const value = r() < 0.25 ? new Uint8Array(32) : bigIntToFixedBytes(n + 1n, 32);
-  const code = Uint8Array.from({ length: 1 + Math.floor(r() * 40) }, (_, i) => (Number(n) + i) & 0xff);
-  const ensure = async (sm: StateManagerInterface) => {
-    if ((await sm.getAccount(addr)) === undefined) await sm.putAccount(addr, new Account());
-  };
-  switch (kind) {
-    case 0:
-      return async (sm) => sm.modifyAccountFields(addr, { balance: n });
-    case 1:
-      return async (sm) => sm.modifyAccountFields(addr, { nonce: n % 1000n });
-    case 2:
-      return async (sm) => {
-        await ensure(sm);
-        await sm.putStorage(addr, slot, value);
-      };
-    case 3:
-      return async (sm) => sm.putCode(addr, code);
-    default:
-      return async (sm) => {
-        await ensure(sm);
-        await sm.clearStorage(addr);
-      };
-  }
-}
+import { ADDRESSES, randomOp, SLOTS } from "./randomStateOps.js";
 
 interface Snapshot {
   root: string;
@@ -87,7 +34,7 @@ describe("WorldState randomized against a plain MerkleStateManager", () => {
   it.each([1, 2, 3])(
     "seed %i: same roots per block, every block's state readable from the written ops",
     async (seed) => {
-      const r = rng(seed);
+      const r = seededRandom(seed);
       const kv = new MemoryKvStore();
       const reference = new MerkleStateManager();
       const snapshots: Snapshot[] = [];

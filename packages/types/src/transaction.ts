@@ -70,7 +70,7 @@ interface CommonFields {
   data: Uint8Array;
 }
 
-function decodeLegacy(raw: Uint8Array, f: RlpValue[]): Transaction {
+function decodeLegacy(raw: Uint8Array, f: RlpValue[], hash: Uint8Array): Transaction {
   expectFields(f, 9, "legacy transaction");
   const gasPrice = rlpBigInt(f[1], "gasPrice");
   const v = rlpBigInt(f[6], "v");
@@ -97,11 +97,11 @@ function decodeLegacy(raw: Uint8Array, f: RlpValue[]): Transaction {
     r,
     s,
     raw,
-    hash: keccak256(raw),
+    hash,
   };
 }
 
-function decodeTyped(raw: Uint8Array, type: TxType.AccessList | TxType.DynamicFee): Transaction {
+function decodeTyped(raw: Uint8Array, type: TxType.AccessList | TxType.DynamicFee, hash: Uint8Array): Transaction {
   const f = rlpList(rlpDecode(raw.subarray(1)), "transaction");
   const dynamic = type === TxType.DynamicFee;
   expectFields(f, dynamic ? 12 : 11, dynamic ? "EIP-1559 transaction" : "EIP-2930 transaction");
@@ -142,7 +142,7 @@ function decodeTyped(raw: Uint8Array, type: TxType.AccessList | TxType.DynamicFe
     r,
     s,
     raw,
-    hash: keccak256(raw),
+    hash,
   };
 }
 
@@ -151,12 +151,17 @@ function decodeTyped(raw: Uint8Array, type: TxType.AccessList | TxType.DynamicFe
  * EIP-2718 type byte followed by the RLP payload). The sender is not recovered here: that is the costly
  * step, batched by the caller through a SigVerifier.
  */
-export function decodeTransaction(raw: Uint8Array): Transaction {
+/**
+ * Strict decoding of a signed transaction (no sender recovery). `hash` may pass keccak256(raw) when the
+ * caller already computed it (gossip de-duplicates by hash before decoding), sparing a second hash.
+ */
+export function decodeTransaction(raw: Uint8Array, hash?: Uint8Array): Transaction {
   return withTypesCode(TypesErrorCode.INVALID_TX, "transaction", () => {
     if (raw.length === 0) throw invalidTx("empty input");
     const first = raw[0];
-    if (first >= 0xc0) return decodeLegacy(raw, rlpList(rlpDecode(raw), "transaction"));
-    if (first === TxType.AccessList || first === TxType.DynamicFee) return decodeTyped(raw, first);
+    const h = hash ?? keccak256(raw);
+    if (first >= 0xc0) return decodeLegacy(raw, rlpList(rlpDecode(raw), "transaction"), h);
+    if (first === TxType.AccessList || first === TxType.DynamicFee) return decodeTyped(raw, first, h);
     if (first <= 0x7f) throw invalidTx(`unsupported transaction type 0x${first.toString(16).padStart(2, "0")}`, "type");
     throw invalidTx("expected an RLP list or a typed envelope");
   });

@@ -1,8 +1,9 @@
 import { equalBytes } from "@knode/common";
 import type { KvStore } from "@knode/db";
 import { MerkleTrie } from "../trie/merkleTrie.js";
+import type { FlatAccount } from "./accountRlp.js";
 import { BlockState, type FinalizedState } from "./blockState.js";
-import { defaultHeadStateOptions, HeadState, type HeadStateOptions } from "./headState.js";
+import { bytesKey, defaultHeadStateOptions, HeadState, type HeadStateOptions } from "./headState.js";
 
 export interface FlatStateStoreModules {
   kv: KvStore;
@@ -31,6 +32,16 @@ export class FlatStateStore {
       this.head = HeadState.cold(this.modules.kv, root, ++this.generation);
     }
     return new BlockState(this.head);
+  }
+
+  /**
+   * The account at `root` read from the warm head, or undefined when the head is at another root (the
+   * caller falls back to the trie). Safe outside the write lock: a racing advance cannot poison the cache.
+   */
+  async headAccount(root: Uint8Array, addr: Uint8Array): Promise<FlatAccount | null | undefined> {
+    const head = this.head;
+    if (head === undefined || !equalBytes(head.root, root)) return undefined;
+    return head.account(bytesKey(addr), addr);
   }
 
   /** Makes a written block's state the head. A result built on anything but the current head resets it. */
@@ -62,7 +73,9 @@ export class FlatStateStore {
 
   /** Caches only grow while blocks run; past the limits they start over from what is on disk. */
   private bound(head: HeadState): void {
-    if (head.accounts.size > this.opts.maxCachedAccounts) {
+    let slots = 0;
+    for (const view of head.storage.values()) slots += view.slots.size;
+    if (head.accounts.size > this.opts.maxCachedAccounts || slots > this.opts.maxCachedSlots) {
       head.accounts.clear();
       head.storage.clear();
     }

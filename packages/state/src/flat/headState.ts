@@ -20,12 +20,15 @@ export interface HeadStateOptions {
   maxCachedAccounts: number;
   /** Trie nodes kept resolved in memory across blocks; beyond it the trie is reopened from its root. */
   maxResolvedTrieNodes: number;
+  /** Storage words kept across blocks (all accounts together). */
+  maxCachedSlots: number;
   maxCachedCode: number;
 }
 
 export const defaultHeadStateOptions: HeadStateOptions = {
   maxCachedAccounts: 500_000,
   maxResolvedTrieNodes: 2_000_000,
+  maxCachedSlots: 2_000_000,
   maxCachedCode: 2_000,
 };
 
@@ -63,12 +66,18 @@ export class HeadState {
     return new HeadState(kv, reader, root, new MerkleTrie(reader, root), generation);
   }
 
+  /**
+   * The account at this head's root. Readers outside the chain's write lock (the pool, RPC) may race an
+   * advance: they still get the value at the root they started on, but it is cached only if the head
+   * did not move meanwhile.
+   */
   async account(key: string, addr: Uint8Array): Promise<FlatAccount | null> {
     const cached = this.accounts.get(key);
     if (cached !== undefined) return cached;
+    const generation = this.generation;
     const raw = await this.accountTrie.get(keccak256(addr));
     const acc = raw === undefined ? null : decodeAccount(raw);
-    this.accounts.set(key, acc);
+    if (this.generation === generation) this.accounts.set(key, acc);
     return acc;
   }
 
@@ -88,9 +97,10 @@ export class HeadState {
     const view = this.storageView(key, acc.storageRoot);
     const cached = view.slots.get(slotKey);
     if (cached !== undefined) return cached;
+    const generation = this.generation;
     const raw = await view.trie.get(keccak256(slot));
     const value = raw === undefined ? EMPTY : decodeStorageValue(raw);
-    view.slots.set(slotKey, value);
+    if (this.generation === generation) view.slots.set(slotKey, value);
     return value;
   }
 
