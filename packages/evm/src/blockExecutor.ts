@@ -138,6 +138,12 @@ export class BlockExecutor {
   ): Promise<void> {
     const { state, env, txs, mode } = input;
     const block = toEthBlock(env, this.common);
+    const touched: Uint8Array[] = [env.coinbase];
+    for (const tx of txs) {
+      if (tx.sender) touched.push(tx.sender);
+      if (tx.to) touched.push(tx.to);
+    }
+    await state.prefetch(touched);
     for (let i = 0; i < txs.length; i++) {
       if (mode === "build" && input.deadlineMs !== undefined && Date.now() >= input.deadlineMs) break;
       const tx = txs[i];

@@ -163,8 +163,20 @@ export class NodeNetwork {
   }
 
   private async importGossiped(block: Block): Promise<void> {
+    const started = performance.now();
     try {
-      await this.m.sync.importGossiped(block);
+      if ((await this.m.sync.importGossiped(block)) !== "imported") return;
+      // CNs log their own commits (the engine); relays and endpoints log each block they take from gossip.
+      if (this.opts.role !== "cn") {
+        this.m.logger.info(
+          {
+            number: block.header.number.toString(),
+            txs: block.transactions.length,
+            importMs: Math.round(performance.now() - started),
+          },
+          "imported block",
+        );
+      }
     } catch (e) {
       if (isKnodeError(e, ChainErrorCode.NOT_HEAD_CHILD)) return;
       // Sealed by the committee yet not executable here: a consensus fault or a local problem, not the

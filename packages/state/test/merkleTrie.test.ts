@@ -194,3 +194,17 @@ describe("kvTrieNodeReader", () => {
     expect(bytesToHex(trie.rootHash())).toBe(bytesToHex(mpt.root()));
   });
 });
+
+describe("MerkleTrie concurrent reads", () => {
+  it("loads each node once when many gets walk a cold trie at the same time", async () => {
+    const reader = new MapReader();
+    const { trie, entries } = await filled(reader, 300, 21);
+    const root = trie.commit(reader.sink());
+    const cold = new MerkleTrie(reader, root);
+    reader.reads = 0;
+    const values = await Promise.all(entries.map(([k]) => cold.get(k)));
+    expect(values).toEqual(entries.map(([, v]) => v));
+    // Every stored node is needed by some key and none is read twice.
+    expect(reader.reads).toBe(reachableHashes(reader.nodes, root).size);
+  });
+});

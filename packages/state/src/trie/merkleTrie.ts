@@ -15,6 +15,9 @@ import {
 } from "./trieNode.js";
 import { deleteNode, insertNode, NeedsNode } from "./trieUpdate.js";
 
+/** Node loads under way, by reference (shared by every trie holding it). */
+const inFlight = new WeakMap<HashRef, Promise<void>>();
+
 /** Where committed nodes live: node RLP by its 32-byte keccak hash. */
 export interface TrieNodeReader {
   getNode(hash: Uint8Array): Promise<Uint8Array | undefined>;
@@ -163,7 +166,17 @@ export class MerkleTrie {
     return undefined;
   }
 
-  private async load(ref: HashRef): Promise<void> {
+  /** Loads `ref` once even when many lookups (a block's prefetch) reach it at the same time. */
+  private load(ref: HashRef): Promise<void> {
+    let loading = inFlight.get(ref);
+    if (loading === undefined) {
+      loading = this.fetch(ref).finally(() => inFlight.delete(ref));
+      inFlight.set(ref, loading);
+    }
+    return loading;
+  }
+
+  private async fetch(ref: HashRef): Promise<void> {
     const rlp = await this.reader.getNode(ref.hash);
     if (rlp === undefined) {
       throw new StateError({ code: StateErrorCode.MISSING_TRIE_NODE, hash: bytesToHex(ref.hash) });
