@@ -18,7 +18,8 @@ export async function localnet4({ txs, senders, batch, rate }) {
     await Promise.all(net.network.nodes.map((n) => waitReady(n.rpc)));
     timer.mark("start");
     // The council has connected and decided, and the EN hears of it through the PN: the whole path is up.
-    await waitForHead(en.rpc, 1);
+    // Two more blocks let the network settle (gossip meshes formed at a heartbeat, caches warm) first.
+    await waitForHead(en.rpc, 3);
     timer.mark("firstBlock");
     const { startHead, result } = await runTransferLoad(en.rpc, load, batch, rate);
     timer.mark("load");
