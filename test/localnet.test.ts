@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
-import { JsonRpcProvider, Wallet } from "ethers";
+import { Wallet } from "ethers";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePortRange, KNODE_BIN, rpcCall, tempDir, waitForBlock } from "./helpers/knodeProcess.js";
+import { walletProvider } from "./helpers/walletProvider.js";
 
 interface Localnet {
   proc: ChildProcess;
@@ -69,7 +70,7 @@ describe("knode localnet", () => {
     const [, , key] = await waitForOutput(first, /(0x[0-9a-f]{40})\s+key (0x[0-9a-f]{64})/);
     await waitForOutput(first, /producing blocks/);
 
-    const provider = new JsonRpcProvider(url, 1000, { staticNetwork: true, pollingInterval: 100 });
+    const provider = walletProvider(url, 1000);
     const wallet = new Wallet(key, provider);
     const to = Wallet.createRandom().address;
     const receipt = await (await wallet.sendTransaction({ to, value: 12345n })).wait();

@@ -1,4 +1,4 @@
-import { JsonRpcProvider, Wallet } from "ethers";
+import { Wallet } from "ethers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   Cluster,
@@ -10,6 +10,7 @@ import {
   until,
 } from "../helpers/cluster.js";
 import { rpcCall } from "../helpers/knodeProcess.js";
+import { walletProvider } from "../helpers/walletProvider.js";
 
 const ALL = [0, 1, 2, 3];
 /** Blocks observed for the pace measurement. */
@@ -74,9 +75,7 @@ describe("4-CN Istanbul BFT cluster", () => {
   it("all four agree on hash and state root at every height, transactions included", async () => {
     const { chainId, testAccounts } = cluster.network;
     // Each sender goes through a different CN, so the txs reach the proposers by gossip.
-    const providers = [1, 2].map(
-      (i) => new JsonRpcProvider(cluster.url(i), chainId, { staticNetwork: true, pollingInterval: 100 }),
-    );
+    const providers = [1, 2].map((i) => walletProvider(cluster.url(i), chainId));
     try {
       const [alice, bob] = testAccounts.map((a, k) => new Wallet(a.privateKey, providers[k]));
       const to = Wallet.createRandom().address;

@@ -1,4 +1,4 @@
-import { JsonRpcProvider, type SigningKey, Transaction, Wallet } from "ethers";
+import { type JsonRpcProvider, type SigningKey, Transaction, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   KnodeProcess,
@@ -8,6 +8,7 @@ import {
   setupLocalNetwork,
   waitForBlock,
 } from "../helpers/knodeProcess.js";
+import { walletProvider } from "../helpers/walletProvider.js";
 
 interface RpcReply {
   id?: unknown;
@@ -30,7 +31,7 @@ describe("bad input over JSON-RPC", () => {
     node = KnodeProcess.start(net.dir, net.network.nodes[0]);
     await node.ready();
     url = net.network.nodes[0].rpc;
-    provider = new JsonRpcProvider(url, net.network.chainId, { staticNetwork: true, pollingInterval: 100 });
+    provider = walletProvider(url, net.network.chainId);
     alice = new Wallet(net.network.testAccounts[0].privateKey, provider);
     bob = new Wallet(net.network.testAccounts[1].privateKey, provider);
     gasPrice = BigInt(await rpcCall<string>(url, "eth_gasPrice", []));

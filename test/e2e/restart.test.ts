@@ -1,6 +1,7 @@
-import { JsonRpcProvider, Transaction, Wallet } from "ethers";
+import { type JsonRpcProvider, Transaction, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KnodeProcess, type NetworkInfo, rpcCall, setupLocalNetwork, waitForBlock } from "../helpers/knodeProcess.js";
+import { walletProvider } from "../helpers/walletProvider.js";
 
 /** Nothing lost: stop the CN cleanly and with SIGKILL mid-stream, restart, and check the books. */
 describe("restart after SIGTERM and SIGKILL", () => {
@@ -16,7 +17,7 @@ describe("restart after SIGTERM and SIGKILL", () => {
     url = net.network.nodes[0].rpc;
     node = KnodeProcess.start(net.dir, net.network.nodes[0]);
     await node.ready();
-    provider = new JsonRpcProvider(url, net.network.chainId, { staticNetwork: true, pollingInterval: 100 });
+    provider = walletProvider(url, net.network.chainId);
     alice = new Wallet(net.network.testAccounts[0].privateKey, provider);
     bob = new Wallet(net.network.testAccounts[1].privateKey, provider);
   }, 60_000);

@@ -1,7 +1,8 @@
-import { ContractFactory, ethers, JsonRpcProvider, Wallet } from "ethers";
+import { ContractFactory, ethers, type JsonRpcProvider, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KnodeProcess, type NetworkInfo, setupLocalNetwork, waitForBlock } from "../helpers/knodeProcess.js";
 import { compileTestToken } from "../helpers/solc.js";
+import { walletProvider } from "../helpers/walletProvider.js";
 
 /**
  * A wallet's view of a one-CN chain: the real binary as a child process, driven by ethers v6 exactly as a
@@ -18,10 +19,7 @@ describe("one-CN chain driven by ethers", () => {
     net = await setupLocalNetwork({ cn: 1, testAccounts: 3 });
     node = KnodeProcess.start(net.dir, net.network.nodes[0]);
     await node.ready();
-    provider = new JsonRpcProvider(net.network.nodes[0].rpc, net.network.chainId, {
-      staticNetwork: true,
-      pollingInterval: 100,
-    });
+    provider = walletProvider(net.network.nodes[0].rpc, net.network.chainId);
     alice = new Wallet(net.network.testAccounts[0].privateKey, provider);
     bob = new Wallet(net.network.testAccounts[1].privateKey, provider);
   }, 60_000);

@@ -1,6 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { JsonRpcProvider, Wallet } from "ethers";
+import { Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   freshNode,
@@ -12,6 +12,7 @@ import {
   tempDir,
   waitForBlock,
 } from "../helpers/knodeProcess.js";
+import { walletProvider } from "../helpers/walletProvider.js";
 
 interface Peer {
   id: string;
@@ -69,7 +70,7 @@ describe("4 CN + PN + EN network", () => {
   });
 
   it("a tx sent to the EN is included, with the same receipt on every node, and all six agree on every height", async () => {
-    const provider = new JsonRpcProvider(en.rpc, net.network.chainId, { staticNetwork: true, pollingInterval: 100 });
+    const provider = walletProvider(en.rpc, net.network.chainId);
     try {
       const wallet = new Wallet(net.network.testAccounts[0].privateKey, provider);
       const tx = await wallet.sendTransaction({ to: net.network.testAccounts[1].address, value: 4242n });
@@ -108,7 +109,7 @@ describe("4 CN + PN + EN network", () => {
     await fresh.ready();
     const target = Number(await rpcCall<string>(pn.rpc, "eth_blockNumber", []));
     await waitForBlock(node.rpc, target, 60_000);
-    const provider = new JsonRpcProvider(node.rpc, net.network.chainId, { staticNetwork: true, pollingInterval: 100 });
+    const provider = walletProvider(node.rpc, net.network.chainId);
     try {
       const wallet = new Wallet(net.network.testAccounts[1].privateKey, provider);
       const tx = await wallet.sendTransaction({ to: net.network.testAccounts[0].address, value: 7n });
