@@ -128,6 +128,11 @@ export class BlockSync {
     return "next";
   }
 
+  /** Drops the pending relay tip (its import failed), so relay checks start from the head again. */
+  forgetRelayTip(): void {
+    this.relayTip = undefined;
+  }
+
   /** Imports one block that arrived by gossip if it extends the head; a gap starts a sync round. */
   async importGossiped(block: Block): Promise<"imported" | "known" | "ahead"> {
     const head = this.m.chain.head();

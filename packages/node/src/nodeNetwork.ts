@@ -16,6 +16,9 @@ import {
 import type { BlockSync } from "./blockSync.js";
 import type { NodeMetrics } from "./metrics.js";
 
+/** Gossiped blocks waiting for execution before further ones are left to sync. */
+const MAX_QUEUED_IMPORTS = 16;
+
 export interface NodeNetworkOptions {
   role: PeerRole;
   /** Txs per gossip message; the tx topic caps messages at 128 KiB. */
@@ -52,6 +55,7 @@ export class NodeNetwork {
   private txQueue: Uint8Array[] = [];
   /** Gossiped blocks waiting for execution, chained so they import in arrival order. */
   private imports: Promise<void> = Promise.resolve();
+  private queuedImports = 0;
   private txTimer: NodeJS.Timeout | undefined;
   private resendTimer: NodeJS.Timeout | undefined;
   /** Local txs (by hash) not yet seen in a block, for resending. */
@@ -151,6 +155,11 @@ export class NodeNetwork {
     } catch {
       return "reject";
     }
+    // A node whose imports fall this far behind catches up by sync rather than queueing more blocks.
+    if (this.queuedImports >= MAX_QUEUED_IMPORTS) {
+      this.m.sync.trigger();
+      return "ignore";
+    }
     try {
       if ((await this.m.sync.relayCheck(block)) !== "next") return "ignore";
     } catch (e) {
@@ -158,7 +167,12 @@ export class NodeNetwork {
       return "reject";
     }
     // Relayed now, executed in order behind any import already queued.
-    this.imports = this.imports.then(() => this.importGossiped(block));
+    this.queuedImports++;
+    this.imports = this.imports
+      .then(() => this.importGossiped(block))
+      .finally(() => {
+        this.queuedImports--;
+      });
     return "accept";
   }
 
@@ -178,6 +192,9 @@ export class NodeNetwork {
         );
       }
     } catch (e) {
+      // Blocks relayed after this one were checked against it: start over from the head, by sync.
+      this.m.sync.forgetRelayTip();
+      this.m.sync.trigger();
       if (isKnodeError(e, ChainErrorCode.NOT_HEAD_CHILD)) return;
       // Sealed by the committee yet not executable here: a consensus fault or a local problem, not the
       // relaying peer's; sync will fetch the block again from others.
@@ -185,7 +202,6 @@ export class NodeNetwork {
         { number: block.header.number.toString(), err: errorMessage(e) },
         "gossiped block failed import",
       );
-      this.m.sync.trigger();
     }
   }
 

@@ -150,6 +150,15 @@ describe("BlockSync relay checks (before execution)", () => {
     await expect(fresh.relayCheck(b1)).rejects.toThrow("bad committed seals");
   });
 
+  it("after a failed import the relay tip is forgotten and its children wait for sync", async () => {
+    const { sync } = setup();
+    const b1 = await sealedChild(1n, new Uint8Array(32), []);
+    const b2 = await sealedChild(2n, headerHash(b1.header), []);
+    expect(await sync.relayCheck(b1)).toBe("next");
+    sync.forgetRelayTip();
+    expect(await sync.relayCheck(b2)).toBe("ahead");
+  });
+
   it("reports a block beyond the next as ahead", async () => {
     const { sync } = setup();
     expect(await sync.relayCheck(await sealedChild(5n, new Uint8Array(32), []))).toBe("ahead");
