@@ -11,6 +11,8 @@ export * from "./governance/voteData.js";
 export * from "./interface.js";
 export * from "./istanbulEngine.js";
 export * from "./messages/consensusMessage.js";
+export * from "./messages/signatureJobs.js";
+export * from "./messages/signerSource.js";
 export * from "./proposer.js";
 export * from "./quorum.js";
 export * from "./signer.js";

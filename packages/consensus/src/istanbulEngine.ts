@@ -1,4 +1,5 @@
 import { errorMessage, type Logger } from "@knode/common";
+import type { SigVerifier } from "@knode/crypto";
 import { IstanbulCore } from "./core/istanbulCore.js";
 import { type LockStorage, LockStore } from "./core/lockStore.js";
 import {
@@ -10,6 +11,7 @@ import {
 } from "./core/options.js";
 import { GovernanceState } from "./governance/governanceState.js";
 import type { ConsensusChain, Proposal, TxSource } from "./interface.js";
+import { recoverMessageSigners } from "./messages/signatureJobs.js";
 import { ProposerPolicy } from "./proposer.js";
 import type { ConsensusSigner } from "./signer.js";
 
@@ -38,6 +40,12 @@ export interface IstanbulEngineModules<P extends Proposal> {
   clock?: Clock;
   /** Defaults to `lock.rlp` beside the signer's WAL. */
   lockStore?: LockStorage;
+  /**
+   * Recovers the signatures of incoming messages (envelope, commit seal, justification) before they are
+   * decoded, typically the node's worker pool. Without it, or when it fails, decoding recovers them on the
+   * main thread.
+   */
+  sigVerifier?: Pick<SigVerifier, "recoverAddresses">;
 }
 
 /**
@@ -51,6 +59,8 @@ export class IstanbulEngine<P extends Proposal> {
   readonly governance: GovernanceState;
   private readonly behindListeners = new Set<(height: bigint) => void>();
   private started = false;
+  /** Messages reach the core in arrival order even though their recoveries finish in any order. */
+  private intake: Promise<unknown> = Promise.resolve();
 
   constructor(
     opts: Partial<IstanbulEngineOptions>,
@@ -89,7 +99,12 @@ export class IstanbulEngine<P extends Proposal> {
 
   /** A consensus message from a peer; the verdict tells p2p whether to forward, drop or penalise. */
   handleMessage(bytes: Uint8Array): Promise<Verdict> {
-    return this.core.handleMessage(bytes);
+    const verifier = this.modules.sigVerifier;
+    if (!verifier) return this.core.handleMessage(bytes);
+    const recovered = recoverMessageSigners(verifier, bytes);
+    const turn = this.intake.then(() => recovered);
+    this.intake = turn;
+    return turn.then((signers) => this.core.handleMessage(bytes, signers));
   }
 
   /** Called with the height peers are deciding when f+1 council members show they are ahead. */

@@ -177,6 +177,7 @@ export class KnodeNode {
             txs: pool,
             signer,
             governance,
+            sigVerifier,
             rewardbase: opts.rewardbase ? parseAddress(opts.rewardbase) : nodeAddress,
             network: {
               broadcast: (encoded, committee) => {

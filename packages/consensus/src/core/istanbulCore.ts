@@ -14,6 +14,7 @@ import {
   type PreprepareMessage,
   type RoundChangeMessage,
 } from "../messages/consensusMessage.js";
+import type { SignerSource } from "../messages/signerSource.js";
 import { maxFaulty } from "../quorum.js";
 import type { ConsensusSigner } from "../signer.js";
 import { proposerOf } from "../verify.js";
@@ -118,10 +119,11 @@ export class IstanbulCore<P extends Proposal> {
     return this.serial(() => this.onRoundTimeout(this.timerSeq), undefined);
   }
 
-  async handleMessage(bytes: Uint8Array): Promise<Verdict> {
+  /** Decodes and handles a peer's message; `signers` may carry its signatures recovered off-thread. */
+  async handleMessage(bytes: Uint8Array, signers?: SignerSource): Promise<Verdict> {
     let msg: ConsensusMessage;
     try {
-      msg = decodeConsensusMessage(bytes);
+      msg = decodeConsensusMessage(bytes, signers);
     } catch (e) {
       this.modules.logger.debug({ err: errorMessage(e) }, "undecodable consensus message");
       return "reject";

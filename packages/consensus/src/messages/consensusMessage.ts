@@ -1,5 +1,5 @@
 import { equalBytes, errorMessage } from "@knode/common";
-import { keccak256, recoverAddress } from "@knode/crypto";
+import { keccak256 } from "@knode/crypto";
 import {
   type Block,
   commitSealDigest,
@@ -17,6 +17,7 @@ import {
   rlpSplitList,
 } from "@knode/types";
 import { ConsensusError, ConsensusErrorCode } from "../errors.js";
+import { mainThreadSigners, type SignerSource } from "./signerSource.js";
 
 /**
  * Wire format of consensus messages (Klaytn message codes):
@@ -157,17 +158,17 @@ export function encodeEnvelope(
  * committed seal by the same signer, and well-formed evidence (nested envelopes recovered too). Throws
  * ConsensusError; whether the message is *useful* (committee, view, justification) is the core's business.
  */
-export function decodeConsensusMessage(bytes: Uint8Array): ConsensusMessage {
+export function decodeConsensusMessage(bytes: Uint8Array, signers: SignerSource = mainThreadSigners): ConsensusMessage {
   if (bytes.length > MAX_CONSENSUS_MESSAGE_BYTES) {
     throw new ConsensusError(
       { code: ConsensusErrorCode.MESSAGE_TOO_LARGE, size: bytes.length, max: MAX_CONSENSUS_MESSAGE_BYTES },
       `consensus message of ${bytes.length} bytes exceeds ${MAX_CONSENSUS_MESSAGE_BYTES}`,
     );
   }
-  return decodeEnvelope(bytes, false);
+  return decodeEnvelope(bytes, false, signers);
 }
 
-function decodeEnvelope(bytes: Uint8Array, nested: boolean): ConsensusMessage {
+function decodeEnvelope(bytes: Uint8Array, nested: boolean, signers: SignerSource): ConsensusMessage {
   let items: Uint8Array[];
   let code: number;
   let payload: RlpValue[];
@@ -188,7 +189,7 @@ function decodeEnvelope(bytes: Uint8Array, nested: boolean): ConsensusMessage {
   if (nested && attachment.length !== 0) throw invalid("nested envelope carries an attachment");
   let signer: Uint8Array;
   try {
-    signer = recoverAddress(messageSigningHash(code, items[1]), signature);
+    signer = signers.recover(messageSigningHash(code, items[1]), signature);
   } catch (e) {
     throw new ConsensusError(
       { code: ConsensusErrorCode.BAD_SIGNATURE, reason: errorMessage(e) },
@@ -198,7 +199,7 @@ function decodeEnvelope(bytes: Uint8Array, nested: boolean): ConsensusMessage {
   const signedBytes =
     attachment.length === 0 ? bytes : rlpEncodeEncodedList([items[0], items[1], items[2], EMPTY_RLP_LIST]);
   try {
-    return decodePayload(code as MessageCode, payload, attachment, signer, signedBytes, nested);
+    return decodePayload(code as MessageCode, payload, attachment, signer, signedBytes, nested, signers);
   } catch (e) {
     if (e instanceof ConsensusError) throw e;
     throw invalid(errorMessage(e));
@@ -212,6 +213,7 @@ function decodePayload(
   signer: Uint8Array,
   signedBytes: Uint8Array,
   nested: boolean,
+  signers: SignerSource,
 ): ConsensusMessage {
   const height = rlpBigInt(p[0], "height", 8);
   const round = rlpNumber(p[1], "round");
@@ -227,8 +229,13 @@ function decodePayload(
       if (attachment.length !== 0) {
         expectFields(attachment, 2);
         msg.justification = {
-          roundChanges: nestedList(attachment[0], "roundChanges", MessageCode.RoundChange) as RoundChangeMessage[],
-          prepares: nestedList(attachment[1], "prepares", MessageCode.Prepare) as PrepareMessage[],
+          roundChanges: nestedList(
+            attachment[0],
+            "roundChanges",
+            MessageCode.RoundChange,
+            signers,
+          ) as RoundChangeMessage[],
+          prepares: nestedList(attachment[1], "prepares", MessageCode.Prepare, signers) as PrepareMessage[],
         };
       }
       return msg;
@@ -246,7 +253,7 @@ function decodePayload(
       // The seal goes into the block as is; one that is not the sender's would make the block unimportable.
       let sealer: Uint8Array | undefined;
       try {
-        sealer = recoverAddress(commitSealDigest(digest), committedSeal);
+        sealer = signers.recover(commitSealDigest(digest), committedSeal);
       } catch {
         sealer = undefined;
       }
@@ -273,7 +280,7 @@ function decodePayload(
         msg.certificate = {
           block: decodeBlock(blockBytes),
           blockBytes,
-          prepares: nestedList(attachment[1], "prepares", MessageCode.Prepare) as PrepareMessage[],
+          prepares: nestedList(attachment[1], "prepares", MessageCode.Prepare, signers) as PrepareMessage[],
         };
       }
       return msg;
@@ -289,11 +296,11 @@ function noAttachment(attachment: RlpValue[]): void {
   if (attachment.length !== 0) throw invalid("unexpected attachment");
 }
 
-function nestedList(v: RlpValue, name: string, code: MessageCode): ConsensusMessage[] {
+function nestedList(v: RlpValue, name: string, code: MessageCode, signers: SignerSource): ConsensusMessage[] {
   const list = rlpList(v, name);
   if (list.length > MAX_JUSTIFICATION_ENTRIES) throw invalid(`${name} has ${list.length} entries`);
   return list.map((item, i) => {
-    const msg = decodeEnvelope(rlpBytes(item, `${name}[${i}]`), true);
+    const msg = decodeEnvelope(rlpBytes(item, `${name}[${i}]`), true, signers);
     if (msg.code !== code) throw invalid(`${name}[${i}] has code ${msg.code}`);
     return msg;
   });
