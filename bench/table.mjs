@@ -1,11 +1,11 @@
 // The short human-readable summary printed after the JSON lines.
 
 const LOAD_HEADER =
-  "case            txs    offered/s  committed TPS  p50 latency  p99 latency  block interval  exec ms/block (mean/max)  peak RSS";
+  "case            txs    offered/s  committed TPS  steady TPS  p50 latency  p99 latency  block interval  exec ms/block (mean/max)  peak RSS";
 
 function loadRow(r) {
   const offered = r.offeredTps ? String(r.offeredTps) : "burst";
-  return `${r.case.padEnd(15)} ${String(r.txs).padEnd(6)} ${offered.padStart(9)}  ${r.committedTps.toFixed(0).padStart(13)}  ${`${r.latencyP50Ms} ms`.padStart(11)}  ${`${r.latencyP99Ms} ms`.padStart(11)}  ${`${r.meanBlockIntervalMs} ms`.padStart(14)}  ${`${r.execMsPerBlockMean}/${r.execMsPerBlockMax}`.padStart(24)}  ${r.peakRssMb} MiB`;
+  return `${r.case.padEnd(15)} ${String(r.txs).padEnd(6)} ${offered.padStart(9)}  ${r.committedTps.toFixed(0).padStart(13)}  ${String(r.steadyTps ?? "-").padStart(10)}  ${`${r.latencyP50Ms} ms`.padStart(11)}  ${`${r.latencyP99Ms} ms`.padStart(11)}  ${`${r.meanBlockIntervalMs} ms`.padStart(14)}  ${`${r.execMsPerBlockMean}/${r.execMsPerBlockMax}`.padStart(24)}  ${r.peakRssMb} MiB`;
 }
 
 function otherRow(r) {

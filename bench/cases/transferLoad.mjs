@@ -69,6 +69,7 @@ export async function runTransferLoad(url, load, batch, rate) {
   const startHead = Number(await rpc(url, "eth_blockNumber"));
   const blocks = [await blockTime(url, startHead)];
   const t0 = Date.now();
+  let sentAt = t0;
   const sending = (async () => {
     for (let i = 0; i < load.length; i += batch) {
       // Paced: batch k leaves at t0 + k·batch/rate (never early; late batches go at once).
@@ -91,6 +92,7 @@ export async function runTransferLoad(url, load, batch, rate) {
         firstError ??= r.error.message;
       }
     }
+    sentAt = Date.now();
   })();
   const latencies = [];
   let included = 0;
@@ -123,6 +125,7 @@ export async function runTransferLoad(url, load, batch, rate) {
   const spanMs = last && before ? Math.max(1, last.ms - before.ms) : 1;
   const intervals = blocks.slice(1).map((b, i) => b.ms - blocks[i].ms);
   latencies.sort((a, b) => a - b);
+  const steady = steadyWindow(withTxs, t0, sentAt, rate);
   return {
     startHead,
     result: {
@@ -131,6 +134,7 @@ export async function runTransferLoad(url, load, batch, rate) {
       included,
       rejected,
       committedTps: included / (spanMs / 1000),
+      ...steady,
       latencyP50Ms: percentile(latencies, 50),
       latencyP99Ms: percentile(latencies, 99),
       meanBlockIntervalMs: Math.round(intervals.reduce((a, b) => a + b, 0) / Math.max(1, intervals.length)),
@@ -138,6 +142,22 @@ export async function runTransferLoad(url, load, batch, rate) {
       maxTxsPerBlock: Math.max(0, ...withTxs.map((b) => b.txs)),
     },
   };
+}
+
+/** The ramp-up left out of the steady window: the first gossip and the first block after load starts. */
+const STEADY_WARMUP_MS = 1_000;
+
+/**
+ * Committed TPS while paced load was being offered, ramp-up excluded: what the network sustains, which a
+ * short run's overall figure understates (its drain at the end is counted in the span but adds no load).
+ * Null without pacing or when the window is under two seconds.
+ */
+function steadyWindow(blocks, t0, sentAt, rate) {
+  const from = t0 + STEADY_WARMUP_MS;
+  if (!rate || sentAt - from < 2_000) return { steadyTps: null, steadyWindowMs: null };
+  const inWindow = blocks.filter((b) => b.ms > from && b.ms <= sentAt);
+  const txs = inWindow.reduce((a, b) => a + b.txs, 0);
+  return { steadyTps: Math.round(txs / ((sentAt - from) / 1000)), steadyWindowMs: sentAt - from };
 }
 
 /** A block's time in ms (seconds plus Klaytn's 10 ms fractions) and its tx hashes. */

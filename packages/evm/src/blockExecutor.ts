@@ -1,7 +1,5 @@
 import type { Common, StateManagerInterface } from "@ethereumjs/common";
-import { createTxFromRLP } from "@ethereumjs/tx";
 import { Address } from "@ethereumjs/util";
-import { type RunTxResult, runTx } from "@ethereumjs/vm";
 import { bytesToHex, errorMessage, type Logger } from "@knode/common";
 import { type BlockState, EMPTY_ACCOUNT, type FlatAccount } from "@knode/state";
 import { recoverTransactionSender, type StoredReceipt, type Transaction } from "@knode/types";
@@ -11,9 +9,12 @@ import { formatDuration, toCallMessage } from "./callMessage.js";
 import { TX_GAS } from "./constants.js";
 import { EvmError, EvmErrorCode } from "./errors.js";
 import { estimateGasWith } from "./estimateGas.js";
-import { makeCommon, sharedTxCommon } from "./makeCommon.js";
+import { enableFastInterpreterLoop, installFastInterpreterLoop } from "./fastInterpreterLoop.js";
+import { enableJumpAnalysisCache } from "./jumpAnalysisCache.js";
+import { makeCommon } from "./makeCommon.js";
 import { type CallArgs, type Message, runMessage } from "./message.js";
-import { toStoredReceipt } from "./receipt.js";
+import { type TxExecution, toStoredReceipt } from "./receipt.js";
+import { runTransaction, type TxRunner } from "./runTransaction.js";
 import { whyNotApplicable } from "./txChecks.js";
 import { applyPlainTransfer, isPlainTransfer } from "./valueTransfer.js";
 
@@ -25,16 +26,24 @@ export interface BlockExecutorOptions {
   estimateGasErrorRatio: number;
   /** Apply plain value transfers without the EVM (off only to compare both paths in tests). */
   valueTransferFastPath: boolean;
+  /** Analyse each contract's jump destinations once per VM instead of once per call frame. */
+  jumpAnalysisCache: boolean;
+  /** Dispatch opcodes without a promise per step (see fastInterpreterLoop.ts); off only to compare in tests. */
+  fastInterpreterLoop: boolean;
 }
 
 export const defaultBlockExecutorOptions: Omit<BlockExecutorOptions, "chainId"> = {
   mintingAmount: 0n,
   estimateGasErrorRatio: 0.015,
   valueTransferFastPath: true,
+  jumpAnalysisCache: true,
+  fastInterpreterLoop: true,
 };
 
 export interface BlockExecutorModules {
   logger: Logger;
+  /** Applies txs that need the EVM; defaults to runTransaction (tests swap in stock runTx as a reference). */
+  txRunner?: TxRunner;
 }
 
 export interface ExecuteInput {
@@ -71,7 +80,7 @@ const EMPTY = new Uint8Array(0);
  */
 export class BlockExecutor {
   readonly common: Common;
-  private readonly txCommon: Common;
+  private readonly txRunner: TxRunner;
   private readonly opts: BlockExecutorOptions;
   private readonly logger: Logger;
   private readonly vms = new WeakMap<StateManagerInterface, Promise<BoundVm>>();
@@ -83,16 +92,26 @@ export class BlockExecutor {
     this.opts = { ...defaultBlockExecutorOptions, ...opts };
     this.logger = modules.logger;
     this.common = makeCommon(this.opts.chainId);
-    this.txCommon = sharedTxCommon(this.common);
+    this.txRunner = modules.txRunner ?? runTransaction;
   }
 
   private vmFor(state: StateManagerInterface): Promise<BoundVm> {
     let bound = this.vms.get(state);
     if (bound === undefined) {
-      bound = createBoundVm(this.common, state);
+      bound = this.createVm(state);
       this.vms.set(state, bound);
       // A failed creation must not stick to the state forever.
       bound.catch(() => this.vms.delete(state));
+    }
+    return bound;
+  }
+
+  private async createVm(state: StateManagerInterface): Promise<BoundVm> {
+    const bound = await createBoundVm(this.common, state);
+    if (this.opts.jumpAnalysisCache) await enableJumpAnalysisCache(bound.vm.evm);
+    if (this.opts.fastInterpreterLoop) {
+      await installFastInterpreterLoop();
+      enableFastInterpreterLoop(bound.vm.evm);
     }
     return bound;
   }
@@ -180,26 +199,16 @@ export class BlockExecutor {
         out.receipts.push(receipt);
         continue;
       }
-      const address = new Address(sender);
-      let res: RunTxResult;
+      let res: TxExecution;
       try {
-        // Unfrozen so the sender we already know can be pinned: ethereumjs would otherwise recover it again.
-        const ethTx = createTxFromRLP(tx.raw, { common: this.txCommon, freeze: false });
-        ethTx.getSenderAddress = () => address;
-        res = await runTx(bound.vm, {
-          tx: ethTx,
-          block,
-          blockGasUsed: out.gasUsed,
-          skipBlockGasLimitValidation: true,
-          skipHardForkValidation: true,
-        });
+        res = await this.txRunner(bound, block, tx, sender, out.gasUsed);
       } catch (e) {
         reject(i, tx, errorMessage(e));
         continue;
       }
-      out.gasUsed += res.totalGasSpent;
+      out.gasUsed += res.gasUsed;
       out.included.push(tx);
-      out.receipts.push(toStoredReceipt(tx, sender, res, out.gasUsed, env.baseFee));
+      out.receipts.push(toStoredReceipt(tx, res, out.gasUsed, env.baseFee));
     }
   }
 

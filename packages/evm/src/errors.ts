@@ -10,13 +10,19 @@ export enum EvmErrorCode {
   EXECUTION_FAILED = "EVM_EXECUTION_FAILED",
   /** A call or estimate ended in REVERT; see ExecutionRevertedError. */
   EXECUTION_REVERTED = "EVM_EXECUTION_REVERTED",
+  /** The installed @ethereumjs/evm is not the build our interpreter patches were written for. */
+  UNSUPPORTED_EVM_BUILD = "EVM_UNSUPPORTED_EVM_BUILD",
+  /** An invariant of the interpreter loop broke: a bug, never a property of the code being run. */
+  INTERNAL = "EVM_INTERNAL",
 }
 
 export type EvmErrorType =
   | { code: EvmErrorCode.INVALID_BLOCK_TX; index: number; reason: string }
   | { code: EvmErrorCode.GAS_REQUIRED_EXCEEDS_ALLOWANCE; allowance: bigint }
   | { code: EvmErrorCode.EXECUTION_FAILED; reason: string }
-  | { code: EvmErrorCode.EXECUTION_REVERTED };
+  | { code: EvmErrorCode.EXECUTION_REVERTED }
+  | { code: EvmErrorCode.UNSUPPORTED_EVM_BUILD; file: string }
+  | { code: EvmErrorCode.INTERNAL; reason: string };
 
 export class EvmError extends KnodeError<EvmErrorType> {
   constructor(type: EvmErrorType, message?: string) {

@@ -81,15 +81,3 @@ function isActivatedEipBySet(this: Common, eip: number): boolean {
   }
   return set.has(eip);
 }
-
-/**
- * The Common every @ethereumjs/tx object built for execution shares. A tx copies its Common and rebuilds
- * the parameter cache on construction (~70 µs, most of an ERC-20 transfer's overhead outside the EVM);
- * this view of the executor's Common (tx params already loaded) hands itself out instead. Txs only read it.
- */
-export function sharedTxCommon(common: Common): Common {
-  const shared: Common = Object.create(common);
-  shared.copy = () => shared;
-  shared.updateParams = () => shared;
-  return shared;
-}

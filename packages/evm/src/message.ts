@@ -1,6 +1,5 @@
 import type { Block } from "@ethereumjs/block";
 import { Account, Address } from "@ethereumjs/util";
-import { bytesToHex } from "@knode/common";
 import { toChecksumAddress } from "@knode/crypto";
 import { type AccessList, type CallArgs, intrinsicGas } from "@knode/types";
 import type { BoundVm } from "./boundVm.js";
@@ -99,7 +98,7 @@ export async function runMessage(
       account.balance -= gasCost;
       await journal.putAccount(caller, account);
     }
-    warmUp(bound, msg, block);
+    warmUp(bound, msg.from, msg.to, block.header.coinbase.bytes, msg.accessList);
     const res = await evm.runCall({
       block,
       gasPrice: msg.gasPrice,
@@ -128,17 +127,31 @@ export async function runMessage(
   }
 }
 
-/** The EIP-2929/2930/3651 warm set runTx would build: precompiles, sender, recipient, coinbase, access list. */
-function warmUp(bound: BoundVm, msg: Message, block: Block): void {
+/** Lowercase hex without 0x: how the EVM journal keys addresses and slots. */
+export function journalKey(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+}
+
+/**
+ * The EIP-2929/2930/3651 warm set runTx builds before executing: precompiles, sender, recipient,
+ * coinbase and the access list. A created contract's address is warmed by the EVM itself (runCall).
+ */
+export function warmUp(
+  bound: BoundVm,
+  from: Uint8Array,
+  to: Uint8Array | null,
+  coinbase: Uint8Array,
+  accessList: AccessList,
+): void {
   const journal = bound.vm.evm.journal;
   for (const addr of bound.vm.evm.precompiles.keys()) journal.addAlwaysWarmAddress(addr);
-  journal.addAlwaysWarmAddress(bytesToHex(msg.from).slice(2));
-  if (msg.to !== null) journal.addAlwaysWarmAddress(bytesToHex(msg.to).slice(2));
-  journal.addAlwaysWarmAddress(bytesToHex(block.header.coinbase.bytes).slice(2));
-  for (const entry of msg.accessList) {
-    const addr = bytesToHex(entry.address).slice(2);
+  journal.addAlwaysWarmAddress(journalKey(from));
+  if (to !== null) journal.addAlwaysWarmAddress(journalKey(to));
+  journal.addAlwaysWarmAddress(journalKey(coinbase));
+  for (const entry of accessList) {
+    const addr = journalKey(entry.address);
     journal.addAlwaysWarmAddress(addr);
-    for (const key of entry.storageKeys) journal.addAlwaysWarmSlot(addr, bytesToHex(key).slice(2));
+    for (const key of entry.storageKeys) journal.addAlwaysWarmSlot(addr, journalKey(key));
   }
 }
 

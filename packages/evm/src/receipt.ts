@@ -1,4 +1,3 @@
-import type { RunTxResult } from "@ethereumjs/vm";
 import { keccak256 } from "@knode/crypto";
 import { effectiveGasPrice, type Log, rlpEncode, type StoredReceipt, type Transaction } from "@knode/types";
 
@@ -7,31 +6,34 @@ export function contractAddressOf(sender: Uint8Array, nonce: bigint): Uint8Array
   return keccak256(rlpEncode([sender, nonce])).subarray(12);
 }
 
-/**
- * The knode receipt of one runTx result. Logs and the bloom are the VM's own arrays (no copies); like
- * geth, a creation tx names its contract address even when the creation failed.
- */
+/** What executing one transaction produced, as a receipt needs it. */
+export interface TxExecution {
+  /** 1 success, 0 revert or exceptional halt. */
+  status: 0 | 1;
+  /** Gas charged to the sender after the refund. */
+  gasUsed: bigint;
+  /** Empty when the tx failed. */
+  logs: Log[];
+  logsBloom: Uint8Array;
+  /** A creation tx's contract address, named even when the creation failed (as geth does); else null. */
+  contractAddress: Uint8Array | null;
+}
+
+/** The knode receipt of one executed transaction. */
 export function toStoredReceipt(
   tx: Transaction,
-  sender: Uint8Array,
-  res: RunTxResult,
+  exec: TxExecution,
   cumulativeGasUsed: bigint,
   baseFee: bigint,
 ): StoredReceipt {
-  const raw = res.execResult.logs ?? [];
-  const logs: Log[] = new Array(raw.length);
-  for (let i = 0; i < raw.length; i++) {
-    const [address, topics, data] = raw[i];
-    logs[i] = { address, topics, data };
-  }
   return {
     txType: tx.type,
-    status: res.execResult.exceptionError === undefined ? 1 : 0,
+    status: exec.status,
     cumulativeGasUsed,
-    logsBloom: res.bloom.bitvector,
-    logs,
-    gasUsed: res.totalGasSpent,
+    logsBloom: exec.logsBloom,
+    logs: exec.logs,
+    gasUsed: exec.gasUsed,
     effectiveGasPrice: effectiveGasPrice(tx, baseFee),
-    contractAddress: tx.to === null ? contractAddressOf(sender, tx.nonce) : null,
+    contractAddress: exec.contractAddress,
   };
 }

@@ -52,9 +52,19 @@ let cached: Compiled | undefined;
 /** Compiles once per process (solc-js takes ~100 ms), with solc's default EVM version. */
 export function compileToken(): Compiled {
   if (cached) return cached;
+  cached = compileContracts(TOKEN_SOURCE).Token;
+  return cached;
+}
+
+const compiledSources = new Map<string, Record<string, Compiled>>();
+
+/** Every contract of one Solidity source (memoized per source), optimizer on, solc's default EVM version. */
+export function compileContracts(source: string): Record<string, Compiled> {
+  const done = compiledSources.get(source);
+  if (done) return done;
   const input = {
     language: "Solidity",
-    sources: { "Token.sol": { content: TOKEN_SOURCE } },
+    sources: { "Main.sol": { content: source } },
     settings: {
       optimizer: { enabled: true, runs: 200 },
       outputSelection: { "*": { "*": ["evm.bytecode.object", "evm.deployedBytecode.object", "metadata"] } },
@@ -63,13 +73,16 @@ export function compileToken(): Compiled {
   const out = JSON.parse(solc.compile(JSON.stringify(input))) as SolcOutput;
   const errors = (out.errors ?? []).filter((e) => e.severity === "error");
   if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
-  const c = out.contracts["Token.sol"].Token;
-  cached = {
-    bytecode: Uint8Array.from(Buffer.from(c.evm.bytecode.object, "hex")),
-    deployedBytecode: Uint8Array.from(Buffer.from(c.evm.deployedBytecode.object, "hex")),
-    evmVersion: (JSON.parse(c.metadata) as { settings: { evmVersion: string } }).settings.evmVersion,
-  };
-  return cached;
+  const result: Record<string, Compiled> = {};
+  for (const [name, c] of Object.entries(out.contracts["Main.sol"])) {
+    result[name] = {
+      bytecode: Uint8Array.from(Buffer.from(c.evm.bytecode.object, "hex")),
+      deployedBytecode: Uint8Array.from(Buffer.from(c.evm.deployedBytecode.object, "hex")),
+      evmVersion: (JSON.parse(c.metadata) as { settings: { evmVersion: string } }).settings.evmVersion,
+    };
+  }
+  compiledSources.set(source, result);
+  return result;
 }
 
 /** Opcodes present in `code`, skipping PUSH immediates. */
