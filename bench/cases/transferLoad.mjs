@@ -69,7 +69,6 @@ export async function runTransferLoad(url, load, batch, rate) {
   const startHead = Number(await rpc(url, "eth_blockNumber"));
   const blocks = [await blockTime(url, startHead)];
   const t0 = Date.now();
-  let sentAt = t0;
   const sending = (async () => {
     for (let i = 0; i < load.length; i += batch) {
       // Paced: batch k leaves at t0 + k·batch/rate (never early; late batches go at once).
@@ -92,7 +91,6 @@ export async function runTransferLoad(url, load, batch, rate) {
         firstError ??= r.error.message;
       }
     }
-    sentAt = Date.now();
   })();
   const latencies = [];
   let included = 0;
@@ -125,7 +123,8 @@ export async function runTransferLoad(url, load, batch, rate) {
   const spanMs = last && before ? Math.max(1, last.ms - before.ms) : 1;
   const intervals = blocks.slice(1).map((b, i) => b.ms - blocks[i].ms);
   latencies.sort((a, b) => a - b);
-  const steady = steadyWindow(withTxs, t0, sentAt, rate);
+  const steady = steadyRate(withTxs);
+  if (process.env.KNODE_BENCH_BLOCKS) console.error(withTxs.map((b) => `${b.n}:${b.txs}@${b.ms % 100000}`).join(" "));
   return {
     startHead,
     result: {
@@ -144,20 +143,17 @@ export async function runTransferLoad(url, load, batch, rate) {
   };
 }
 
-/** The ramp-up left out of the steady window: the first gossip and the first block after load starts. */
-const STEADY_WARMUP_MS = 1_000;
-
 /**
- * Committed TPS while paced load was being offered, ramp-up excluded: what the network sustains, which a
- * short run's overall figure understates (its drain at the end is counted in the span but adds no load).
- * Null without pacing or when the window is under two seconds.
+ * Committed TPS while the network was loaded: the blocks strictly between the first and the last block
+ * holding load (their ramp-up and drain left out), over the chain time they span. A short run's overall
+ * figure understates this, since its first and last blocks are partly empty. Null under three such blocks.
  */
-function steadyWindow(blocks, t0, sentAt, rate) {
-  const from = t0 + STEADY_WARMUP_MS;
-  if (!rate || sentAt - from < 2_000) return { steadyTps: null, steadyWindowMs: null };
-  const inWindow = blocks.filter((b) => b.ms > from && b.ms <= sentAt);
-  const txs = inWindow.reduce((a, b) => a + b.txs, 0);
-  return { steadyTps: Math.round(txs / ((sentAt - from) / 1000)), steadyWindowMs: sentAt - from };
+function steadyRate(withTxs) {
+  const middle = withTxs.slice(1, -1);
+  if (middle.length < 3) return { steadyTps: null, steadyBlocks: middle.length };
+  const spanMs = middle[middle.length - 1].ms - withTxs[0].ms;
+  const txs = middle.reduce((a, b) => a + b.txs, 0);
+  return { steadyTps: Math.round(txs / (spanMs / 1000)), steadyBlocks: middle.length };
 }
 
 /** A block's time in ms (seconds plus Klaytn's 10 ms fractions) and its tx hashes. */
