@@ -124,7 +124,6 @@ export async function runTransferLoad(url, load, batch, rate) {
   const intervals = blocks.slice(1).map((b, i) => b.ms - blocks[i].ms);
   latencies.sort((a, b) => a - b);
   const steady = steadyRate(withTxs);
-  if (process.env.KNODE_BENCH_BLOCKS) console.error(withTxs.map((b) => `${b.n}:${b.txs}@${b.ms % 100000}`).join(" "));
   return {
     startHead,
     result: {

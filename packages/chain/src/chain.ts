@@ -177,8 +177,7 @@ export class Chain {
       if (!equalBytes(sealedHeader.parentHash, this.headHashValue)) {
         throw new ChainError({ code: ChainErrorCode.NOT_HEAD_CHILD, number: sealedHeader.number.toString() });
       }
-      await this.writeBlock({ header: sealedHeader, transactions: built.transactions }, built.receipts, built.stateOps);
-      this.execState.advance(built.finalState);
+      await this.writeBlock({ header: sealedHeader, transactions: built.transactions }, built.receipts, built);
     });
   }
 
@@ -198,8 +197,7 @@ export class Chain {
       }
       verify(block.header, this.headHeader, this.headHashValue);
       const checked = await this.execute(block);
-      await this.writeBlock(block, checked.receipts, checked.stateOps);
-      this.execState.advance(checked.finalState);
+      await this.writeBlock(block, checked.receipts, checked);
     });
   }
 
@@ -326,12 +324,22 @@ export class Chain {
     if (this.recent.size > RECENT_BLOCKS) this.recent.delete(this.recent.keys().next().value as string);
   }
 
-  private async writeBlock(block: Block, receipts: StoredReceipt[], stateOps: BatchOp[]): Promise<void> {
+  /**
+   * The block, its receipts and its state in one batch; then the head moves — header and warm execution
+   * state together, before any listener runs, so that what listeners read at the new head (the pool
+   * re-checking every pending sender) comes from memory rather than a cold trie.
+   */
+  private async writeBlock(
+    block: Block,
+    receipts: StoredReceipt[],
+    state: Pick<BuiltBlock, "stateOps" | "finalState">,
+  ): Promise<void> {
     const headerBytes = encodeHeader(block.header);
     const hash = headerHash(block.header);
-    await this.modules.kv.batch([...stateOps, ...this.store.blockOps(block, hash, receipts, headerBytes)]);
+    await this.modules.kv.batch([...state.stateOps, ...this.store.blockOps(block, hash, receipts, headerBytes)]);
     this.headHeader = block.header;
     this.headHashValue = hash;
+    this.execState.advance(state.finalState);
     this.rememberRecent(hash, block, receipts);
     for (const l of this.listeners) {
       try {

@@ -6,7 +6,7 @@ import { privateKeyToAddress } from "@knode/crypto";
 import { LevelKvStore, MemoryKvStore } from "@knode/db";
 import { BlockExecutor } from "@knode/evm";
 import { type GenesisSpec, genesisExtraData, type Header, signTransaction } from "@knode/types";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { Chain, ChainErrorCode } from "../src/index.js";
 
 const alice = new Uint8Array(32).fill(7);
@@ -170,5 +170,22 @@ describe("Chain", () => {
     expect((await chain.headAccount(sender)).nonce).toBe(1n);
     const reopened = await openChain(kv);
     expect(await reopened.headAccount(bob)).toEqual({ nonce: 0n, balance: 5n });
+  });
+
+  it("has the warm state at the new head before new-block listeners run (no trie reads from them)", async () => {
+    const kv = new MemoryKvStore();
+    await Chain.initGenesis(kv, genesis());
+    const chain = await openChain(kv);
+    await buildOn(chain, [transfer(0n, 5n)]);
+    const trieReads = vi.spyOn(chain, "readStateAt");
+    const seen: { nonce: bigint; balance: bigint }[] = [];
+    const reads: Promise<void>[] = [];
+    chain.onNewBlock(() => {
+      reads.push(chain.headAccount(bob).then((a) => void seen.push(a)));
+    });
+    await buildOn(chain, [transfer(1n, 7n)]);
+    await Promise.all(reads);
+    expect(seen).toEqual([{ nonce: 0n, balance: 12n }]);
+    expect(trieReads).not.toHaveBeenCalled();
   });
 });
