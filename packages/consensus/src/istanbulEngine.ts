@@ -107,6 +107,11 @@ export class IstanbulEngine<P extends Proposal> {
     return turn.then((signers) => this.core.handleMessage(bytes, signers));
   }
 
+  /** This node's execution result for the block `hash` it is deciding, if it has one (see IstanbulCore). */
+  verifiedPayload(hash: Uint8Array): P | undefined {
+    return this.core.verifiedPayload(hash);
+  }
+
   /** Called with the height peers are deciding when f+1 council members show they are ahead. */
   onBehind(listener: (height: bigint) => void): () => void {
     this.behindListeners.add(listener);

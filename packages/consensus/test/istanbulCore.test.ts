@@ -67,7 +67,11 @@ describe("IstanbulCore happy path", () => {
     const b = makeBlock(genesis, council4, 0, 0);
     t.clock.advance(1000);
     expect(t.net.sent).toHaveLength(0);
+    expect(t.core.verifiedPayload(b.digest)).toBeUndefined();
     expect(await send(t, script.preprepare(0, 1n, 0, b.bytes))).toBe("accept");
+    // The verified proposal is what a gossiped copy of this block may be committed from; nothing else is.
+    expect(t.core.verifiedPayload(b.digest)?.tag).toBe("verified");
+    expect(t.core.verifiedPayload(genesis.hash)).toBeUndefined();
     const [prep] = t.net.of(MessageCode.Prepare);
     expect(bytesToHex(prep.digest)).toBe(bytesToHex(b.digest));
     expect(prep.signer).toEqual(addrs[1]);

@@ -1,4 +1,4 @@
-import { type Chain, ChainError, ChainErrorCode } from "@knode/chain";
+import { type BuiltBlock, type Chain, ChainError, ChainErrorCode } from "@knode/chain";
 import { bytesToHex, equalBytes, errorMessage, isKnodeError, type Logger } from "@knode/common";
 import { CryptoErrorCode } from "@knode/crypto";
 import type { P2PNetwork, PeerInfo } from "@knode/p2p";
@@ -52,6 +52,11 @@ export class BlockSync {
       verify: ImportVerifier;
       /** Fills tx senders off the main thread before import; without it the executor recovers them inline. */
       recoverSenders?: BlockSenderRecovery;
+      /**
+       * A CN's own execution result for a block it is deciding (the consensus engine's): a gossiped copy of
+       * that block is then committed from it instead of being executed a second time.
+       */
+      verifiedPayload?: (hash: Uint8Array) => BuiltBlock | undefined;
     },
   ) {
     this.opts = { ...defaultBlockSyncOptions, ...opts };
@@ -140,6 +145,13 @@ export class BlockSync {
     if (block.header.number > head.header.number + 1n) {
       this.trigger();
       return "ahead";
+    }
+    const payload = this.m.verifiedPayload?.(headerHash(block.header));
+    if (payload) {
+      // The seals are the gossiped header's own; the body and state are what this node executed for it.
+      this.m.verify(block.header, head.header, head.hash);
+      await this.m.chain.commitProposal(payload, block.header);
+      return "imported";
     }
     await this.m.recoverSenders?.(block.transactions);
     await this.m.chain.importBlock(block, this.m.verify);

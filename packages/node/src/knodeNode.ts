@@ -194,6 +194,7 @@ export class KnodeNode {
           },
         );
       }
+      const consensusEngine = engine;
       const sync = new BlockSync(
         {},
         {
@@ -202,6 +203,7 @@ export class KnodeNode {
           p2p,
           verify: makeImportVerifier(governance),
           recoverSenders,
+          verifiedPayload: consensusEngine ? (hash) => consensusEngine.verifiedPayload(hash) : undefined,
         },
       );
       const network = new NodeNetwork(

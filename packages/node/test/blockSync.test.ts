@@ -1,6 +1,6 @@
 import type { Chain } from "@knode/chain";
 import { ChainErrorCode } from "@knode/chain";
-import { isKnodeError, nullLogger } from "@knode/common";
+import { bytesToHex, isKnodeError, nullLogger } from "@knode/common";
 import { MainThreadSigVerifier } from "@knode/crypto";
 import type { P2PNetwork, PeerInfo } from "@knode/p2p";
 import { orderedTrieRoot } from "@knode/state";
@@ -32,10 +32,16 @@ function header(number: bigint): Header {
   };
 }
 
+/** A header with an Istanbul extra, so that it has a hash. */
+function sealable(number: bigint): Header {
+  return { ...header(number), extraData: genesisExtraData([new Uint8Array(20)]) };
+}
+
 /** A chain that "imports" by moving its head and records what it was given. */
 class FakeChain {
   headNumber = 0n;
   readonly imported: Block[] = [];
+  readonly committed: { payload: unknown; header: Header }[] = [];
   head() {
     return { header: header(this.headNumber), hash: new Uint8Array(32) };
   }
@@ -45,9 +51,17 @@ class FakeChain {
     this.imported.push(block);
     this.headNumber = block.header.number;
   }
+  async commitProposal(payload: unknown, header: Header): Promise<void> {
+    this.committed.push({ payload, header });
+    this.headNumber = header.number;
+  }
 }
 
-function setup(served: Block[] = [], verify: (h: Header) => unknown = () => undefined) {
+function setup(
+  served: Block[] = [],
+  verify: (h: Header) => unknown = () => undefined,
+  verifiedPayload?: (hash: Uint8Array) => unknown,
+) {
   const chain = new FakeChain();
   const penalties: string[] = [];
   const peer = { id: "peerA", head: { number: 100n } } as unknown as PeerInfo;
@@ -69,6 +83,7 @@ function setup(served: Block[] = [], verify: (h: Header) => unknown = () => unde
         batches.push(txs.length);
         return recoverBlockSenders(txs, verifier);
       },
+      verifiedPayload: verifiedPayload as ConstructorParameters<typeof BlockSync>[1]["verifiedPayload"],
     },
   );
   return { chain, sync, penalties, batches };
@@ -81,6 +96,39 @@ describe("BlockSync sender recovery", () => {
     expect(await sync.importGossiped(block)).toBe("imported");
     expect(chain.imported).toEqual([block]);
     expect(batches).toEqual([3]);
+  });
+
+  it("commits a gossiped block the CN already executed in consensus from that result, after checking its seals", async () => {
+    const block = { header: sealable(1n), transactions: [wireTx(0n)] };
+    const payload = { tag: "executed by consensus" };
+    const checked: bigint[] = [];
+    const { chain, sync, batches } = setup(
+      [],
+      (h) => checked.push(h.number),
+      (hash) => (bytesToHex(hash) === bytesToHex(headerHash(block.header)) ? payload : undefined),
+    );
+    expect(await sync.importGossiped(block)).toBe("imported");
+    expect(chain.committed).toEqual([{ payload, header: block.header }]);
+    expect(chain.imported).toEqual([]);
+    expect(batches).toEqual([]);
+    expect(checked).toEqual([1n]);
+    // Any other block is imported (executed) as before.
+    const next = { header: sealable(2n), transactions: [wireTx(0n)] };
+    expect(await sync.importGossiped(next)).toBe("imported");
+    expect(chain.imported).toEqual([next]);
+  });
+
+  it("does not commit from a consensus result when the gossiped seals fail", async () => {
+    const block = { header: sealable(1n), transactions: [] };
+    const { chain, sync } = setup(
+      [],
+      () => {
+        throw new Error("bad committed seals");
+      },
+      () => ({ tag: "executed by consensus" }),
+    );
+    await expect(sync.importGossiped(block)).rejects.toThrow("bad committed seals");
+    expect(chain.committed).toEqual([]);
   });
 
   it("refuses a gossiped block with a bad signature before it reaches the chain", async () => {

@@ -104,6 +104,19 @@ export class IstanbulCore<P extends Proposal> {
     return this.state ? { height: this.state.height, round: this.state.round } : undefined;
   }
 
+  /**
+   * What this node got from executing the block with header hash `hash` at the height it is deciding
+   * (its current proposal or its lock), so a copy of that block arriving by gossip can be committed
+   * without executing it again. Undefined for any other block.
+   */
+  verifiedPayload(hash: Uint8Array): P | undefined {
+    const s = this.state;
+    if (!s) return undefined;
+    if (s.proposal && equalBytes(s.proposal.digest, hash)) return s.proposal.payload;
+    if (s.lock?.payload && equalBytes(s.lock.digest, hash)) return s.lock.payload;
+    return undefined;
+  }
+
   /** Resolves once every input queued so far has been handled. */
   settled(): Promise<void> {
     return this.mutex.run(async () => undefined);
