@@ -1,7 +1,7 @@
 // Shared plumbing for benchmark cases: a local network from the real binary, pre-signed load, and
 // measurement from the chain itself (block timestamps) and the node's own logs.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -90,7 +90,11 @@ export function startNode(dir, node) {
   const blocks = [];
   let stopped = false;
   let buf = "";
+  // KNODE_BENCH_LOGS=<dir>: each node's log lines are also written to <dir>/<node name>.log.
+  const logFile = process.env.KNODE_BENCH_LOGS ? path.join(process.env.KNODE_BENCH_LOGS, `${node.name}.log`) : null;
+  if (logFile) mkdirSync(path.dirname(logFile), { recursive: true });
   const onData = (d) => {
+    if (logFile) appendFileSync(logFile, d);
     buf += d.toString();
     for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
       const line = buf.slice(0, i);
