@@ -88,7 +88,6 @@ export function startNode(dir, node) {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const blocks = [];
-  let stopped = false;
   let buf = "";
   // KNODE_BENCH_LOGS=<dir>: each node's log lines are also written to <dir>/<node name>.log.
   const logFile = process.env.KNODE_BENCH_LOGS ? path.join(process.env.KNODE_BENCH_LOGS, `${node.name}.log`) : null;
@@ -102,7 +101,6 @@ export function startNode(dir, node) {
       try {
         const rec = JSON.parse(line);
         if (rec.msg === "committed block") blocks.push(rec);
-        else if (rec.msg === "node stopped") stopped = true;
       } catch {}
     }
   };
@@ -116,21 +114,12 @@ export function startNode(dir, node) {
     stop: async () => {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       proc.kill("SIGTERM");
-      // The process lingers about a second after logging "node stopped" (everything is closed by then);
-      // the benchmark does not wait for that, but a node that does not stop cleanly still holds it up.
-      // A profiled node is left to exit by itself: V8 writes the profile at exit.
-      let kill;
-      const poll = setInterval(() => {
-        if (!stopped || prof.length > 0) return;
-        clearInterval(poll);
-        kill = setTimeout(() => proc.kill("SIGKILL"), 200);
-      }, 50);
+      // A node exits once it has closed everything (and written its CPU profile when profiled); one that
+      // does not stop cleanly is killed rather than left to hold the benchmark up.
       const hung = setTimeout(() => proc.kill("SIGKILL"), 15_000);
       try {
         await exited;
       } finally {
-        clearInterval(poll);
-        clearTimeout(kill);
         clearTimeout(hung);
       }
     },

@@ -44,4 +44,8 @@ export async function runNode(flags: Record<string, unknown>): Promise<void> {
     process.on("SIGTERM", onTerm);
   });
   await node.close();
+  // Everything of ours is closed and the logs are written synchronously, but libp2p leaves two referenced
+  // timers behind after stop (its address manager's 1-s debounce and a gossipsub heartbeat), which would
+  // keep the process idle for about a second; a stopped node exits now.
+  process.exit(process.exitCode ?? 0);
 }
