@@ -40,6 +40,8 @@ export class BlockSync {
   private running: Promise<void> | undefined;
   private again = false;
   private closed = false;
+  /** Blocks whose body relayCheck matched with their tx root (import then skips that hashing). */
+  private readonly bodyChecked = new WeakSet<Block>();
   /** The newest block that passed relayCheck, possibly not imported yet. */
   private relayTip: { header: Header; hash: Uint8Array } | undefined;
 
@@ -129,6 +131,7 @@ export class BlockSync {
         "block body does not match its tx root",
       );
     }
+    this.bodyChecked.add(block);
     this.relayTip = { header: block.header, hash: headerHash(block.header) };
     return "next";
   }
@@ -154,7 +157,7 @@ export class BlockSync {
       return "imported";
     }
     await this.m.recoverSenders?.(block.transactions);
-    await this.m.chain.importBlock(block, this.m.verify);
+    await this.m.chain.importBlock(block, this.m.verify, { txRootChecked: this.bodyChecked.has(block) });
     return "imported";
   }
 
