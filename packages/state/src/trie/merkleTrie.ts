@@ -48,8 +48,12 @@ export class MerkleTrie {
     return this.resolvedCount;
   }
 
-  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
-    const nib = toNibbles(key);
+  get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.valueAt(toNibbles(key));
+  }
+
+  /** The value at a nibble path, loading the unresolved nodes on the way. */
+  private async valueAt(nib: Uint8Array): Promise<Uint8Array | undefined> {
     for (;;) {
       const r = this.lookup(nib);
       if (!(r instanceof HashRef)) return r;
@@ -61,30 +65,18 @@ export class MerkleTrie {
   async put(key: Uint8Array, value: Uint8Array): Promise<void> {
     if (value.length === 0) return this.del(key);
     const nib = toNibbles(key);
-    for (;;) {
-      const r = this.lookup(nib);
-      if (r instanceof HashRef) {
-        await this.load(r);
-        continue;
-      }
-      // Rewriting a value with itself would dirty the whole path for an unchanged root.
-      if (r !== undefined && equalBytes(r, value)) return;
-      this.root = insertNode(this.root, nib, 0, value);
-      // A new key adds a leaf and usually a branch; an update only replaces nodes.
-      if (r === undefined) this.resolvedCount += 2;
-      return;
-    }
+    const r = await this.valueAt(nib);
+    // Rewriting a value with itself would dirty the whole path for an unchanged root.
+    if (r !== undefined && equalBytes(r, value)) return;
+    this.root = insertNode(this.root, nib, 0, value);
+    // A new key adds a leaf and usually a branch; an update only replaces nodes.
+    if (r === undefined) this.resolvedCount += 2;
   }
 
   async del(key: Uint8Array): Promise<void> {
     const nib = toNibbles(key);
+    if ((await this.valueAt(nib)) === undefined) return;
     for (;;) {
-      const r = this.lookup(nib);
-      if (r instanceof HashRef) {
-        await this.load(r);
-        continue;
-      }
-      if (r === undefined) return;
       try {
         this.root = deleteNode(this.root, nib, 0);
         return;
