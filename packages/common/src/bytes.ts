@@ -121,3 +121,17 @@ export function utf8ToBytes(s: string): Uint8Array {
 export function bytesToUtf8(b: Uint8Array): string {
   return new TextDecoder().decode(b);
 }
+
+/**
+ * Bytes as a Map key: latin1 maps each byte to one char, the cheapest bijection to a string, and such
+ * strings sort as the bytes do (what LevelDB's default comparator does).
+ */
+export function bytesKey(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
+}
+
+/** The inverse of bytesKey. */
+export function keyBytes(k: string): Uint8Array {
+  const b = Buffer.from(k, "latin1");
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}

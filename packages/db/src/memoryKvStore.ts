@@ -1,17 +1,7 @@
+import { bytesKey, keyBytes } from "@knode/common";
 import type { BatchOp, IterateOptions, KvStore } from "./kvStore.js";
 
-/**
- * Latin-1 strings map each byte to one UTF-16 unit, so JS string order equals bytewise key order
- * (what LevelDB's default comparator does) and Map lookups need no custom hashing.
- */
-function toKey(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
-}
-
-function fromKey(s: string): Uint8Array {
-  const buf = Buffer.from(s, "latin1");
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-}
+// Keys are held as bytesKey strings: their order is the bytewise order LevelDB iterates in.
 
 /** In-memory twin of LevelKvStore for unit tests: same atomic batches and sorted iteration. */
 export class MemoryKvStore implements KvStore {
@@ -24,22 +14,22 @@ export class MemoryKvStore implements KvStore {
   }
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.data.get(toKey(key));
+    return this.data.get(bytesKey(key));
   }
 
   async getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
-    return keys.map((k) => this.data.get(toKey(k)));
+    return keys.map((k) => this.data.get(bytesKey(k)));
   }
 
   async has(key: Uint8Array): Promise<boolean> {
-    return this.data.has(toKey(key));
+    return this.data.has(bytesKey(key));
   }
 
   async batch(ops: readonly BatchOp[]): Promise<void> {
     for (const op of ops) {
       // Store a copy: LevelDB would not see later mutations of the caller's buffer either.
-      if (op.type === "put") this.data.set(toKey(op.key), new Uint8Array(op.value));
-      else this.data.delete(toKey(op.key));
+      if (op.type === "put") this.data.set(bytesKey(op.key), new Uint8Array(op.value));
+      else this.data.delete(bytesKey(op.key));
     }
     if (ops.length > 0) this.sorted = undefined;
   }
@@ -47,14 +37,14 @@ export class MemoryKvStore implements KvStore {
   async *iterate(opts: IterateOptions = {}): AsyncIterable<[Uint8Array, Uint8Array]> {
     if (this.sorted === undefined) this.sorted = [...this.data.keys()].sort();
     const keys = this.sorted;
-    const gte = opts.gte === undefined ? undefined : toKey(opts.gte);
-    const lt = opts.lt === undefined ? undefined : toKey(opts.lt);
+    const gte = opts.gte === undefined ? undefined : bytesKey(opts.gte);
+    const lt = opts.lt === undefined ? undefined : bytesKey(opts.lt);
     const inRange = keys.filter((k) => (gte === undefined || k >= gte) && (lt === undefined || k < lt));
     if (opts.reverse) inRange.reverse();
     const limit = opts.limit === undefined || opts.limit < 0 ? inRange.length : opts.limit;
     for (let i = 0; i < Math.min(limit, inRange.length); i++) {
       const value = this.data.get(inRange[i]);
-      if (value !== undefined) yield [fromKey(inRange[i]), value];
+      if (value !== undefined) yield [keyBytes(inRange[i]), value];
     }
   }
 

@@ -1,3 +1,4 @@
+import { bytesKey } from "@knode/common";
 import { keccak256 } from "@knode/crypto";
 
 /** keccak256(rlp("")): the root of a trie with no entries. */
@@ -129,7 +130,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 export function trieRoot(entries: Iterable<readonly [Uint8Array, Uint8Array]>): Uint8Array {
   const byKey = new Map<string, [Uint8Array, Uint8Array]>();
   for (const [k, v] of entries) {
-    const id = Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString("latin1");
+    const id = bytesKey(k);
     if (v.length === 0) byKey.delete(id);
     else byKey.set(id, [k, v]);
   }

@@ -1,3 +1,4 @@
+import { bytesKey } from "@knode/common";
 import { recoverAddress, type SignatureJob, type SigVerifier } from "@knode/crypto";
 import { commitSealDigest, type RlpValue, rlpDecode, rlpSplitList } from "@knode/types";
 import {
@@ -9,10 +10,7 @@ import {
 import type { SignerSource } from "./signerSource.js";
 
 function jobKey(hash: Uint8Array, signature: Uint8Array): string {
-  return (
-    Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString("latin1") +
-    Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength).toString("latin1")
-  );
+  return bytesKey(hash) + bytesKey(signature);
 }
 
 /**

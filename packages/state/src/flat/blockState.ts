@@ -1,13 +1,13 @@
 import type { AccountFields, StateManagerInterface } from "@ethereumjs/common";
 import { Account, type Address } from "@ethereumjs/util";
-import { equalBytes } from "@knode/common";
+import { bytesKey, equalBytes, keyBytes } from "@knode/common";
 import { keccak256 } from "@knode/crypto";
 import { type BatchOp, Bucket, bucketKey } from "@knode/db";
 import { StateError, StateErrorCode } from "../errors.js";
 import { MerkleTrie } from "../trie/merkleTrie.js";
 import { EMPTY_CODE_HASH, EMPTY_TRIE_ROOT } from "../trieRoot.js";
 import { EMPTY_ACCOUNT, encodeAccount, encodeStorageValue, type FlatAccount, unpad } from "./accountRlp.js";
-import { bytesKey, type HeadState, keyBytes } from "./headState.js";
+import type { HeadState } from "./headState.js";
 
 const EMPTY = new Uint8Array(0);
 

@@ -1,9 +1,9 @@
-import { equalBytes } from "@knode/common";
+import { bytesKey, equalBytes } from "@knode/common";
 import type { KvStore } from "@knode/db";
 import { MerkleTrie } from "../trie/merkleTrie.js";
 import type { FlatAccount } from "./accountRlp.js";
 import { BlockState, type FinalizedState } from "./blockState.js";
-import { bytesKey, defaultHeadStateOptions, HeadState, type HeadStateOptions } from "./headState.js";
+import { defaultHeadStateOptions, HeadState, type HeadStateOptions } from "./headState.js";
 
 export interface FlatStateStoreModules {
   kv: KvStore;

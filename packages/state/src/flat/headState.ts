@@ -1,4 +1,4 @@
-import { equalBytes } from "@knode/common";
+import { bytesKey, equalBytes } from "@knode/common";
 import { keccak256 } from "@knode/crypto";
 import { Bucket, bucketKey, type KvStore } from "@knode/db";
 import { kvTrieNodeReader } from "../trie/kvTrieNodeReader.js";
@@ -31,16 +31,6 @@ export const defaultHeadStateOptions: HeadStateOptions = {
   maxCachedSlots: 2_000_000,
   maxCachedCode: 2_000,
 };
-
-/** Map keys for addresses and slots: latin1 maps each byte to one char, the cheapest bijection to a string. */
-export function bytesKey(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
-}
-
-export function keyBytes(k: string): Uint8Array {
-  const b = Buffer.from(k, "latin1");
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}
 
 /**
  * The state at one root with everything read so far kept in memory: the account trie (resolved nodes
