@@ -2,6 +2,14 @@ import type { Common } from "@ethereumjs/common";
 import type { EVM } from "@ethereumjs/evm";
 import { EvmError, EvmErrorCode } from "./errors.js";
 import { importEvmInternal, unsupportedEvmBuild } from "./evmInternals.js";
+import {
+  type GasHandler,
+  loadFastOpcodes,
+  type OpHandler,
+  type RunStateLike,
+  sstoreGasApplies,
+} from "./fastOpcodes.js";
+import { installLeanRunInterpreter } from "./leanRunInterpreter.js";
 
 /*
  * @ethereumjs/evm runs every opcode through `await this.runStep(...)`: an async call, a promise and a
@@ -9,8 +17,9 @@ import { importEvmInternal, unsupportedEvmBuild } from "./evmInternals.js";
  * us. On an ERC-20 transfer (~310 opcodes) that overhead is about a fifth of the whole execution. This
  * module replaces `Interpreter.prototype.run` with a loop that awaits only when an opcode's gas or logic
  * handler actually returns a promise (state access, calls), for EVMs that opt in through
- * `enableFastInterpreterLoop`. Everything else — opcode handlers, gas handlers, the jump analysis, the
- * run state — is ethereumjs's own, so opcode semantics are untouched; only dispatch changes.
+ * `enableFastInterpreterLoop`. The jump analysis, the run state and nearly all opcode and gas handlers
+ * are ethereumjs's own; a handful of hot ones are swapped for equivalents that skip hex-string word
+ * conversions and needless promises (fastOpcodes.ts), wherever the opcode still has its stock handler.
  *
  * The original loop still runs whenever it does something this one does not: a `step` listener or
  * DEBUG (tracing), the profiler, or any of the EIPs whose per-step work is skipped here (EOF, Verkle and
@@ -33,8 +42,8 @@ interface OpcodeInfo {
 
 interface OpcodeEntry {
   opcodeInfo: OpcodeInfo;
-  opHandler: (runState: RunState, common: Common) => unknown;
-  gasHandler?: (runState: RunState, gas: bigint, common: Common) => bigint | Promise<bigint>;
+  opHandler: OpHandler;
+  gasHandler?: GasHandler;
 }
 
 interface RunState {
@@ -87,6 +96,7 @@ async function install(): Promise<void> {
   const interpreterModule = await importEvmInternal("interpreter.js");
   const errorsModule = await importEvmInternal("errors.js");
   const eip7928Module = await importEvmInternal("opcodes/EIP7928.js");
+  const evmModule = await importEvmInternal("evm.js");
   const Interpreter = interpreterModule.Interpreter as { prototype: Record<string, unknown> } | undefined;
   const EVMErrorClass = errorsModule.EVMError as
     | ((new (msg: string) => Error & { error: string }) & { errorMessages: Record<string, string> })
@@ -107,6 +117,8 @@ async function install(): Promise<void> {
     throw unsupportedEvmBuild("interpreter.js", "Interpreter does not have the shape the fast loop was written for");
   }
   const originalRun = original as RunFn;
+  const fast = await loadFastOpcodes();
+  const { ops: fastOps, stockOps, stockGas } = fast;
   const INVALID_OPCODE = EVMErrorClass.errorMessages.INVALID_OPCODE;
   const STOP = EVMErrorClass.errorMessages.STOP;
 
@@ -128,23 +140,31 @@ async function install(): Promise<void> {
     rs.cachedPushes = pushes;
     rs.shouldDoJumpAnalysis = false;
     const common = this.common;
+    const fastGas = sstoreGasApplies(common) ? fast.gasWithSstore : fast.gas;
     const length = code.length;
     let err: unknown;
     while (rs.programCounter < length) {
       const entry = opcodesCached[rs.programCounter] ?? this.lookupOpInfo(code[rs.programCounter]);
       const info = entry.opcodeInfo;
-      rs.opCode = info.code;
+      const op = info.code;
+      rs.opCode = op;
       try {
         let gas = info.feeBigInt;
-        if (info.dynamicGas && entry.gasHandler) {
-          const g = entry.gasHandler(rs, gas, common);
-          gas = typeof g === "bigint" ? g : await g;
+        if (info.dynamicGas) {
+          let gasHandler = entry.gasHandler;
+          if (fastGas[op] !== undefined && gasHandler === stockGas[op]) gasHandler = fastGas[op];
+          if (gasHandler) {
+            const g = gasHandler(rs as unknown as RunStateLike, gas, common);
+            gas = typeof g === "bigint" ? g : await g;
+          }
         }
         if (info.isInvalid) throw new (EVMErrorClass as new (m: string) => Error)(INVALID_OPCODE);
         this.useGas(gas, info);
         rs.programCounter++;
         if (rs.eip7928PostTargetCallOog !== undefined) (consumePostTargetOog as (r: RunState) => void)(rs);
-        const out = entry.opHandler(rs, common);
+        let opHandler = entry.opHandler;
+        if (fastOps[op] !== undefined && opHandler === stockOps[op]) opHandler = fastOps[op];
+        const out = opHandler(rs as unknown as RunStateLike, common);
         if (out instanceof Promise) await out;
       } catch (e) {
         if (!(typeof e === "object" && e !== null && "errorType" in e && e.errorType === errorTypeString)) throw e;
@@ -156,6 +176,9 @@ async function install(): Promise<void> {
   }
 
   proto.run = fastRun;
+  const evmPrototype = (evmModule.EVM as { prototype?: Record<string, unknown> } | undefined)?.prototype;
+  if (!evmPrototype) throw unsupportedEvmBuild("evm.js", "no EVM class");
+  await installLeanRunInterpreter(evmPrototype, (evm) => (evm as { [FAST_LOOP]?: boolean })[FAST_LOOP] === true);
 }
 
 function eligible(interp: InterpreterLike): boolean {

@@ -28,6 +28,25 @@ function push(n: number | bigint): number[] {
   return [0x5f + bytes.length, ...bytes];
 }
 
+/** Storage keys the programs write and the test reads back: small ones and full 256-bit ones. */
+const STORAGE_KEYS = [0n, 1n, 2n, 3n, 4n, 1n << 255n, 0xdeadbeefn << 128n, (1n << 256n) - 1n];
+
+/** A 256-bit word of a random shape: small, full, a single bit, or a run of ones (leading zeros). */
+function word(r: Rand): bigint {
+  const shape = Math.floor(r() * 4);
+  if (shape === 0) return BigInt(Math.floor(r() * 1000));
+  if (shape === 2) return 1n << BigInt(Math.floor(r() * 256));
+  if (shape === 3) return ((1n << 256n) - 1n) >> BigInt(Math.floor(r() * 256));
+  let v = 0n;
+  for (let i = 0; i < 8; i++) v = (v << 32n) | BigInt(Math.floor(r() * 2 ** 32));
+  return v;
+}
+
+/** A memory offset: mostly small, sometimes past the first 8 KiB the memory starts with. */
+const memOffset = (r: Rand) => (r() < 0.15 ? 8_000 + Math.floor(r() * 4_000) : small(r) * 8 + Math.floor(r() * 32));
+
+const STRAIGHT_KINDS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 14, 15, 16, 17, 18, 19, 20, 21, 22];
+
 const BINARY = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0a, 0x0b, 0x10, 0x11, 0x12, 0x13, 0x14, 0x16, 0x17, 0x18];
 const SHIFTS = [0x1a, 0x1b, 0x1c, 0x1d];
 const NULLARY = [
@@ -40,13 +59,15 @@ const NULLARY = [
  * end), jumps to JUMPDESTs, memory growth, storage and transient storage, logs, calls into other random
  * programs, and now and then an invalid opcode, a stack underflow or raw random bytes.
  */
-function randomProgram(r: Rand, depth: number): Uint8Array {
+function randomProgram(r: Rand, depth: number, straight = false): Uint8Array {
   const code: number[] = [];
   const jumpdests: number[] = [];
   const pendingJumps: number[] = [];
   const snippets = 10 + Math.floor(r() * 40);
   for (let i = 0; i < snippets; i++) {
-    const kind = Math.floor(r() * 16);
+    // Straight-line programs leave out jumps, calls and invalid bytes, so they nearly always run to
+    // the end and their gas shows every opcode's charge.
+    const kind = straight ? pick(r, STRAIGHT_KINDS) : Math.floor(r() * 24);
     if (kind === 0)
       code.push(...push(BigInt(Math.floor(r() * 2 ** 32)) * BigInt(Math.floor(r() * 2 ** 32)) ** 3n), 0x50);
     else if (kind === 1) code.push(...push(small(r)), ...push(Math.floor(r() * 1e9)), pick(r, BINARY));
@@ -88,6 +109,26 @@ function randomProgram(r: Rand, depth: number): Uint8Array {
       code.push(0x61, 0, 0, 0x56); // PUSH2 <patched forward target> JUMP
     } else if (kind === 14)
       code.push(...push(small(r)), ...push(small(r)), ...push(small(r)), 0x5e); // MCOPY
+    else if (kind === 15)
+      code.push(...push(word(r)), ...push(memOffset(r)), 0x52); // MSTORE, unaligned
+    else if (kind === 16)
+      code.push(...push(memOffset(r)), 0x51, ...push(small(r) * 4), 0x52); // MLOAD → MSTORE
+    else if (kind === 17)
+      code.push(...push(word(r)), ...push(pick(r, STORAGE_KEYS)), 0x55); // SSTORE, any word
+    else if (kind === 18)
+      code.push(...push(pick(r, STORAGE_KEYS)), 0x54, ...push(small(r) * 4), 0x52); // SLOAD → MSTORE
+    else if (kind === 19) {
+      const topics = Math.floor(r() * 5);
+      for (let t = 0; t < topics; t++) code.push(...push(word(r)));
+      code.push(...push(small(r)), ...push(small(r)), 0xa0 + topics);
+    } else if (kind === 20)
+      code.push(...push(Math.floor(r() * 120)), 0x35, ...push(small(r) * 4), 0x52); // CALLDATALOAD → MSTORE
+    else if (kind === 21) {
+      // CALLDATACOPY / CODECOPY / RETURNDATACOPY (size, source offset, destination)
+      code.push(...push(small(r)), ...push(Math.floor(r() * 120)), ...push(small(r) * 4));
+      code.push(straight ? pick(r, [0x37, 0x39]) : pick(r, [0x37, 0x39, 0x3e]));
+    } else if (kind === 22)
+      code.push(...push(word(r)), ...push(Math.floor(r() * 7)), 0x0a, ...push(small(r) * 4), 0x52); // EXP → MSTORE
     else if (r() < 0.3) code.push(pick(r, [0xfe, 0x0c, 0x01, 0x5c, 0xef]));
     else code.push(...Array.from({ length: 1 + Math.floor(r() * 4) }, () => Math.floor(r() * 256)));
   }
@@ -98,7 +139,7 @@ function randomProgram(r: Rand, depth: number): Uint8Array {
     code[at] = target >> 8;
     code[at + 1] = target & 0xff;
   }
-  code.push(...push(small(r)), ...push(small(r)), pick(r, [0xf3, 0xfd, 0x00, 0x60]));
+  code.push(...push(small(r)), ...push(small(r)), straight ? 0xf3 : pick(r, [0xf3, 0xfd, 0x00, 0x60]));
   return Uint8Array.from(code);
 }
 
@@ -121,9 +162,8 @@ async function outcome(vm: VM, gasLimit: bigint, data: Uint8Array) {
   const exec = res.execResult;
   const storage: string[] = [];
   for (const a of [MAIN, ...CALLEES]) {
-    for (let k = 0; k < 5; k++) {
-      const key = new Uint8Array(32);
-      key[31] = k;
+    for (const k of STORAGE_KEYS) {
+      const key = Uint8Array.from(Buffer.from(k.toString(16).padStart(64, "0"), "hex"));
       storage.push(bytesToHex(await vm.stateManager.getStorage(a, key)));
     }
   }
@@ -159,6 +199,69 @@ describe("fast interpreter loop", () => {
       expect([...errors]).toContain(e);
     }
     expect(fastLoopFrames() - before).toBeGreaterThan(400);
+  });
+
+  it("charges and computes exactly as the original on 300 straight-line programs of full 256-bit words", async () => {
+    const r = seededRandom(7);
+    let succeeded = 0;
+    for (let i = 0; i < 300; i++) {
+      const programs = new Map<string, Uint8Array>([[MAIN.toString(), randomProgram(r, 0, true)]]);
+      const data = Uint8Array.from({ length: small(r) }, () => Math.floor(r() * 256));
+      const reference = await outcome(await vmWith(programs, false), 2_000_000n, data);
+      const fast = await outcome(await vmWith(programs, true), 2_000_000n, data);
+      expect(fast, `program ${i}`).toEqual(reference);
+      if (reference.error === undefined) succeeded++;
+    }
+    // Most run to their end, so gas used adds up every opcode's charge rather than "all of it".
+    expect(succeeded).toBeGreaterThan(270);
+  });
+
+  it("keeps the handler of an opcode an EVM defines itself (custom MSTORE)", async () => {
+    let customRuns = 0;
+    const vm = await createVM({
+      common: makeCommon(CHAIN_ID),
+      stateManager: new SimpleStateManager(),
+      evmOpts: {
+        customOpcodes: [
+          {
+            opcode: 0x52,
+            opcodeName: "MSTORE",
+            baseFee: 3,
+            logicFunction: (runState) => {
+              runState.stack.popN(2);
+              customRuns++;
+            },
+          },
+        ],
+      },
+    });
+    await vm.stateManager.putAccount(CALLER, new Account(0n, 10n ** 20n));
+    // MSTORE(0, 0xff) then RETURN(0, 32): the custom MSTORE writes nothing, so 32 zero bytes come back.
+    await vm.stateManager.putCode(MAIN, Uint8Array.from([0x60, 0xff, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3]));
+    enableFastInterpreterLoop(vm.evm);
+    const before = fastLoopFrames();
+    const block = toEthBlock(env(), vm.common);
+    const res = await vm.evm.runCall({ block, caller: CALLER, to: MAIN, gasLimit: 100_000n });
+    expect(fastLoopFrames()).toBe(before + 1);
+    expect(customRuns).toBe(1);
+    expect(res.execResult.returnValue).toEqual(new Uint8Array(32));
+  });
+
+  it("builds a frame's merged runState only when it is read, with the original's fields", async () => {
+    const programs = new Map([[MAIN.toString(), randomProgram(seededRandom(11), 0, true)]]);
+    const frames = [];
+    for (const fast of [false, true]) {
+      const vm = await vmWith(programs, fast);
+      const block = toEthBlock(env(), vm.common);
+      const res = await vm.evm.runCall({ block, caller: CALLER, to: MAIN, gasLimit: 2_000_000n, value: 7n });
+      frames.push(res.execResult.runState as unknown as Record<string, unknown>);
+    }
+    const [reference, fast] = frames;
+    expect(Object.keys(fast).sort()).toEqual(Object.keys(reference).sort());
+    const primitives = (f: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(f).filter(([, v]) => typeof v !== "object" && typeof v !== "function"));
+    expect(primitives(fast)).toEqual(primitives(reference));
+    expect(String(fast.address)).toBe(MAIN.toString());
   });
 
   it("leaves EVMs that did not opt in, and traced runs, on the original loop", async () => {
