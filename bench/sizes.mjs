@@ -2,7 +2,9 @@
 // start-ups included) while every case still runs long enough to mean something: several full blocks for
 // the load cases, 1,000-tx blocks on a 10,000-account state for the execution cases. `rate` (tx/s) paces
 // the load like steady client traffic, so latency measures the network rather than a burst's own queue;
-// without it the load is sent as fast as the node takes it.
+// without it the load is sent as fast as the node takes it. The localnet is offered 1,100 tx/s, a little
+// above its 1,000 TPS target, so its steady TPS shows whether it carries the target rather than echoing
+// the offered rate.
 export const SIZES = {
   small: {
     "recover-main": { txs: 1000 },
@@ -17,7 +19,7 @@ export const SIZES = {
     "recover-main": { txs: 4000 },
     "single-cn": { txs: 8000, senders: 40, batch: 200 },
     "single-cn-erc20": { txs: 4000, senders: 40, batch: 200 },
-    "localnet-4cn": { txs: 5000, senders: 100, batch: 100, rate: 1000 },
+    "localnet-4cn": { txs: 5500, senders: 100, batch: 100, rate: 1100 },
     sync: { txs: 3000, senders: 40, blocks: 60 },
     "exec-transfer": { accounts: 10000, blocks: 4, txsPerBlock: 1000 },
     "exec-erc20": { accounts: 10000, blocks: 3, txsPerBlock: 1000 },
@@ -26,7 +28,7 @@ export const SIZES = {
     "recover-main": { txs: 20000 },
     "single-cn": { txs: 40000, senders: 200, batch: 500 },
     "single-cn-erc20": { txs: 20000, senders: 200, batch: 500 },
-    "localnet-4cn": { txs: 20000, senders: 200, batch: 200, rate: 1000 },
+    "localnet-4cn": { txs: 22000, senders: 200, batch: 200, rate: 1100 },
     sync: { txs: 12000, senders: 100, blocks: 400 },
     "exec-transfer": { accounts: 50000, blocks: 10, txsPerBlock: 1000 },
     "exec-erc20": { accounts: 50000, blocks: 10, txsPerBlock: 1000 },

@@ -95,6 +95,12 @@ export class BlockSync {
     await this.running;
   }
 
+  /** The height relayCheck calls known: a gossiped block at or below it is a copy of one held or relayed. */
+  relayedHeight(): bigint {
+    const head = this.m.chain.headNumber;
+    return this.relayTip && this.relayTip.header.number > head ? this.relayTip.header.number : head;
+  }
+
   /**
    * The checks a gossiped block must pass before we relay it: it is the head's child, its seals satisfy
    * the committee (the import verifier) and its body matches the header's tx root. Re-execution comes

@@ -6,7 +6,8 @@ import type { P2PNetwork, PeerRole, Verdict } from "@knode/p2p";
 import type { TxPool } from "@knode/txpool";
 import {
   type Block,
-  decodeBlock,
+  decodeBlockBody,
+  decodeBlockHeader,
   decodeTransaction,
   encodeBlock,
   rlpDecode,
@@ -149,9 +150,13 @@ export class NodeNetwork {
   }
 
   private async onBlock(data: Uint8Array): Promise<Verdict> {
-    let block: ReturnType<typeof decodeBlock>;
+    let block: Block;
     try {
-      block = decodeBlock(data);
+      const { header, bodyBytes } = decodeBlockHeader(data);
+      // Every CN publishes each block it commits, so most copies are of a block held or relayed already:
+      // dropped on the header, before their transactions are decoded and hashed.
+      if (header.number <= this.m.sync.relayedHeight()) return "ignore";
+      block = { header, transactions: decodeBlockBody(bodyBytes) };
     } catch {
       return "reject";
     }

@@ -171,9 +171,16 @@ describe("BlockSync relay checks (before execution)", () => {
     const { chain, sync } = setup();
     const b1 = await sealedChild(1n, new Uint8Array(32), [wireTx(0n)]);
     const b2 = await sealedChild(2n, headerHash(b1.header), [wireTx(0n), wireTx(0n)]);
+    expect(sync.relayedHeight()).toBe(0n);
     expect(await sync.relayCheck(b1)).toBe("next");
     expect(await sync.relayCheck(b2)).toBe("next");
     expect(await sync.relayCheck(b1)).toBe("known");
+    // Relayed but not imported yet: copies up to b2 are known.
+    expect(sync.relayedHeight()).toBe(2n);
+    sync.forgetRelayTip();
+    expect(sync.relayedHeight()).toBe(0n);
+    expect(await sync.relayCheck(b1)).toBe("next");
+    expect(await sync.relayCheck(b2)).toBe("next");
     expect(chain.imported).toEqual([]);
     // Import does not hash a body the relay check already matched with its tx root; any other it does.
     expect(await sync.importGossiped(b1)).toBe("imported");

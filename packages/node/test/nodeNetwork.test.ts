@@ -2,7 +2,16 @@ import type { Chain } from "@knode/chain";
 import { nullLogger } from "@knode/common";
 import type { P2PNetwork, Verdict } from "@knode/p2p";
 import type { TxPool } from "@knode/txpool";
-import { rlpEncode, type Transaction } from "@knode/types";
+import {
+  type Block,
+  encodeBlock,
+  genesisExtraData,
+  type Header,
+  rlpDecode,
+  rlpEncode,
+  rlpSplitList,
+  type Transaction,
+} from "@knode/types";
 import { afterEach, describe, expect, it } from "vitest";
 import type { BlockSync } from "../src/blockSync.js";
 import { NodeMetrics } from "../src/metrics.js";
@@ -97,5 +106,74 @@ describe("NodeNetwork tx gossip back-pressure", () => {
     expect(await onTxs(batch)).toBe("accept");
     expect(pool.batches).toHaveLength(1);
     expect(await onTxs(Uint8Array.of(0xff, 0x00))).toBe("reject");
+  });
+});
+
+function headerAt(number: bigint): Header {
+  return {
+    parentHash: new Uint8Array(32).fill(1),
+    rewardbase: new Uint8Array(20).fill(2),
+    stateRoot: new Uint8Array(32).fill(3),
+    txRoot: new Uint8Array(32).fill(4),
+    receiptsRoot: new Uint8Array(32).fill(5),
+    logsBloom: new Uint8Array(256),
+    blockScore: 1n,
+    number,
+    gasUsed: 0n,
+    timestamp: 1_700_000_000n,
+    timestampFoS: 0,
+    extraData: genesisExtraData([new Uint8Array(20).fill(9)]),
+    governanceData: new Uint8Array(0),
+    voteData: new Uint8Array(0),
+    baseFee: 25n * 10n ** 9n,
+  };
+}
+
+/** The block's header with a body that is not a list of transactions. */
+function withGarbageBody(number: bigint): Uint8Array {
+  const header = rlpSplitList(encodeBlock({ header: headerAt(number), transactions: [] }))[0];
+  return rlpEncode([rlpDecode(header), [Uint8Array.of(0x05, 0xc0)]]);
+}
+
+describe("NodeNetwork block gossip", () => {
+  it("drops copies of blocks at or below the relayed height on their header, before decoding the body", async () => {
+    const p2p = new FakeP2P();
+    const checked: Block[] = [];
+    const sync = {
+      start: async () => undefined,
+      trigger: () => undefined,
+      relayedHeight: () => 10n,
+      relayCheck: async (b: Block) => {
+        checked.push(b);
+        return "known" as const;
+      },
+    };
+    const network = new NodeNetwork(
+      { role: "pn" },
+      {
+        logger: nullLogger(),
+        p2p: p2p as unknown as P2PNetwork,
+        chain: {} as Chain,
+        pool: new FakePool() as unknown as TxPool,
+        sync: sync as unknown as BlockSync,
+        metrics: new NodeMetrics(),
+      },
+    );
+    networks.push(network);
+    await network.start();
+    const onBlock = p2p.handlers.get("block");
+    if (!onBlock) throw new Error("no block handler subscribed");
+
+    // At a known height even a body that would not decode is just a copy to drop, not the peer's fault.
+    expect(await onBlock(withGarbageBody(10n))).toBe("ignore");
+    expect(await onBlock(withGarbageBody(3n))).toBe("ignore");
+    expect(checked).toHaveLength(0);
+    // Above it the body is decoded: garbage is rejected, a good block goes on to the relay check.
+    expect(await onBlock(withGarbageBody(11n))).toBe("reject");
+    expect(await onBlock(Uint8Array.of(0xc1, 0x80))).toBe("reject");
+    const txs = [wireTx(0n), wireTx(1n)];
+    expect(await onBlock(encodeBlock({ header: headerAt(11n), transactions: txs }))).toBe("ignore");
+    expect(checked).toHaveLength(1);
+    expect(checked[0].transactions.map((t) => t.hash)).toEqual(txs.map((t) => t.hash));
   });
 });

@@ -1,6 +1,6 @@
 import { TypesError, TypesErrorCode, withTypesCode } from "./errors.js";
 import { decodeHeader, encodeHeader } from "./header.js";
-import { type Block, type Transaction, TxType } from "./model.js";
+import { type Block, type Header, type Transaction, TxType } from "./model.js";
 import { rlpEncode, rlpEncodeEncodedList, rlpSplitList, rlpStringPayload } from "./rlp.js";
 import { decodeTransaction } from "./transaction.js";
 
@@ -35,8 +35,21 @@ export function encodeBlock(b: Block): Uint8Array {
 
 export function decodeBlock(bytes: Uint8Array): Block {
   return withTypesCode(TypesErrorCode.INVALID_BLOCK, "block", () => {
-    const items = rlpSplitList(bytes);
-    if (items.length !== 2) throw invalidBlock(`expected [header, transactions], got ${items.length} items`);
-    return { header: decodeHeader(items[0]), transactions: decodeBodyItems(rlpSplitList(items[1])) };
+    const { header, bodyBytes } = splitBlock(bytes);
+    return { header, transactions: decodeBodyItems(rlpSplitList(bodyBytes)) };
   });
+}
+
+/**
+ * A block's header, decoded, and its body still encoded (decodeBlockBody reads it). Lets a receiver drop
+ * a block it already holds, judging by the header, without decoding and hashing every transaction.
+ */
+export function decodeBlockHeader(bytes: Uint8Array): { header: Header; bodyBytes: Uint8Array } {
+  return withTypesCode(TypesErrorCode.INVALID_BLOCK, "block", () => splitBlock(bytes));
+}
+
+function splitBlock(bytes: Uint8Array): { header: Header; bodyBytes: Uint8Array } {
+  const items = rlpSplitList(bytes);
+  if (items.length !== 2) throw invalidBlock(`expected [header, transactions], got ${items.length} items`);
+  return { header: decodeHeader(items[0]), bodyBytes: items[1] };
 }

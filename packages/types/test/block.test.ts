@@ -6,6 +6,7 @@ import {
   type Block,
   decodeBlock,
   decodeBlockBody,
+  decodeBlockHeader,
   decodeHeader,
   encodeBlock,
   encodeBlockBody,
@@ -87,6 +88,20 @@ describe("blocks", () => {
     expect(body[1]).toEqual(txs[1].raw);
     expect(decodeBlockBody(encodeBlockBody(txs)).map((t) => t.raw)).toEqual(txs.map((t) => t.raw));
     expect(decodeBlockBody(encodeBlockBody([]))).toEqual([]);
+  });
+
+  it("decodes the header alone, leaving a body that decodes to the block's transactions", () => {
+    const bytes = encodeBlock(block);
+    const { header: h, bodyBytes } = decodeBlockHeader(bytes);
+    expect(h).toEqual(block.header);
+    expect(decodeBlockBody(bodyBytes).map((t) => t.hash)).toEqual(txs.map((t) => t.hash));
+    // A garbage body does not stop the header from being read; it fails only when decoded.
+    const garbled = rlpEncode([rlpDecode(rlpSplitList(bytes)[0]), [Uint8Array.of(0x05, 0xc0)]]);
+    expect(decodeBlockHeader(garbled).header.number).toBe(42n);
+    expectCode(() => decodeBlockBody(decodeBlockHeader(garbled).bodyBytes), TypesErrorCode.INVALID_BLOCK);
+    for (const b of [bytes.subarray(0, 40), rlpEncode([rlpDecode(rlpSplitList(bytes)[0])]), new Uint8Array(0)]) {
+      expectCode(() => decodeBlockHeader(b), TypesErrorCode.INVALID_BLOCK);
+    }
   });
 
   it("rejects malformed blocks with TYPES_INVALID_BLOCK", () => {
