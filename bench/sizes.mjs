@@ -18,7 +18,7 @@ export const SIZES = {
   default: {
     "recover-main": { txs: 4000 },
     "single-cn": { txs: 8000, senders: 40, batch: 200 },
-    "single-cn-erc20": { txs: 4000, senders: 40, batch: 200 },
+    "single-cn-erc20": { txs: 8000, senders: 40, batch: 200 },
     "localnet-4cn": { txs: 5500, senders: 100, batch: 100, rate: 1100 },
     sync: { txs: 3000, senders: 40, blocks: 60 },
     "exec-transfer": { accounts: 10000, blocks: 4, txsPerBlock: 1000 },
