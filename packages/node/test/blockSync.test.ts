@@ -9,28 +9,8 @@ import { describe, expect, it } from "vitest";
 import { BlockSync } from "../src/blockSync.js";
 import { NodeErrorCode } from "../src/errors.js";
 import { recoverBlockSenders } from "../src/recoverBlockSenders.js";
+import { header } from "./blockHelpers.js";
 import { unrecoverable, wireTx } from "./txHelpers.js";
-
-function header(number: bigint): Header {
-  const h32 = new Uint8Array(32);
-  return {
-    parentHash: h32,
-    rewardbase: new Uint8Array(20),
-    stateRoot: h32,
-    txRoot: h32,
-    receiptsRoot: h32,
-    logsBloom: new Uint8Array(256),
-    blockScore: 1n,
-    number,
-    gasUsed: 0n,
-    timestamp: number,
-    timestampFoS: 0,
-    extraData: new Uint8Array(0),
-    governanceData: new Uint8Array(0),
-    voteData: new Uint8Array(0),
-    baseFee: 25n,
-  };
-}
 
 /** A header with an Istanbul extra, so that it has a hash. */
 function sealable(number: bigint): Header {

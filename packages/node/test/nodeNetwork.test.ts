@@ -2,20 +2,12 @@ import type { Chain } from "@knode/chain";
 import { nullLogger } from "@knode/common";
 import type { P2PNetwork, Verdict } from "@knode/p2p";
 import type { TxPool } from "@knode/txpool";
-import {
-  type Block,
-  encodeBlock,
-  genesisExtraData,
-  type Header,
-  rlpDecode,
-  rlpEncode,
-  rlpSplitList,
-  type Transaction,
-} from "@knode/types";
+import { type Block, encodeBlock, rlpDecode, rlpEncode, rlpSplitList, type Transaction } from "@knode/types";
 import { afterEach, describe, expect, it } from "vitest";
 import type { BlockSync } from "../src/blockSync.js";
 import { NodeMetrics } from "../src/metrics.js";
 import { NodeNetwork } from "../src/nodeNetwork.js";
+import { header } from "./blockHelpers.js";
 import { wireTx } from "./txHelpers.js";
 
 type Handler = (data: Uint8Array) => Promise<Verdict> | Verdict;
@@ -109,30 +101,10 @@ describe("NodeNetwork tx gossip back-pressure", () => {
   });
 });
 
-function headerAt(number: bigint): Header {
-  return {
-    parentHash: new Uint8Array(32).fill(1),
-    rewardbase: new Uint8Array(20).fill(2),
-    stateRoot: new Uint8Array(32).fill(3),
-    txRoot: new Uint8Array(32).fill(4),
-    receiptsRoot: new Uint8Array(32).fill(5),
-    logsBloom: new Uint8Array(256),
-    blockScore: 1n,
-    number,
-    gasUsed: 0n,
-    timestamp: 1_700_000_000n,
-    timestampFoS: 0,
-    extraData: genesisExtraData([new Uint8Array(20).fill(9)]),
-    governanceData: new Uint8Array(0),
-    voteData: new Uint8Array(0),
-    baseFee: 25n * 10n ** 9n,
-  };
-}
-
 /** The block's header with a body that is not a list of transactions. */
 function withGarbageBody(number: bigint): Uint8Array {
-  const header = rlpSplitList(encodeBlock({ header: headerAt(number), transactions: [] }))[0];
-  return rlpEncode([rlpDecode(header), [Uint8Array.of(0x05, 0xc0)]]);
+  const encodedHeader = rlpSplitList(encodeBlock({ header: header(number), transactions: [] }))[0];
+  return rlpEncode([rlpDecode(encodedHeader), [Uint8Array.of(0x05, 0xc0)]]);
 }
 
 describe("NodeNetwork block gossip", () => {
@@ -172,7 +144,7 @@ describe("NodeNetwork block gossip", () => {
     expect(await onBlock(withGarbageBody(11n))).toBe("reject");
     expect(await onBlock(Uint8Array.of(0xc1, 0x80))).toBe("reject");
     const txs = [wireTx(0n), wireTx(1n)];
-    expect(await onBlock(encodeBlock({ header: headerAt(11n), transactions: txs }))).toBe("ignore");
+    expect(await onBlock(encodeBlock({ header: header(11n), transactions: txs }))).toBe("ignore");
     expect(checked).toHaveLength(1);
     expect(checked[0].transactions.map((t) => t.hash)).toEqual(txs.map((t) => t.hash));
   });
