@@ -20,6 +20,8 @@ import { installLeanRunInterpreter } from "./leanRunInterpreter.js";
  * `enableFastInterpreterLoop`. The jump analysis, the run state and nearly all opcode and gas handlers
  * are ethereumjs's own; a handful of hot ones are swapped for equivalents that skip hex-string word
  * conversions and needless promises (fastOpcodes.ts), wherever the opcode still has its stock handler.
+ * The same EVMs also get the `runInterpreter` of leanRunInterpreter.ts, which builds a frame's merged
+ * run state only when someone reads it.
  *
  * The original loop still runs whenever it does something this one does not: a `step` listener or
  * DEBUG (tracing), the profiler, or any of the EIPs whose per-step work is skipped here (EOF, Verkle and
