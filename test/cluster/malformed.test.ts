@@ -180,7 +180,10 @@ describe("malformed input from network peers", () => {
     // The fourth council member is not running: the attacker uses its node key, so cn0 takes it for a CN.
     const cn3Key = readFileSync(path.join(cluster.dir, cluster.node(3).datadir, "klay", "nodekey"), "utf8").trim();
     const attacker = await startPeer("cn", hexToBytes(cn3Key.startsWith("0x") ? cn3Key : `0x${cn3Key}`));
-    expect((await peersOfCn0()).find((p) => p.id === attacker.peerId)?.role).toBe("cn");
+    // The attacker's side of the handshake can finish before cn0 has listed it: wait for cn0's view.
+    await until("cn0 to list the attacker as a CN", 5_000, async () =>
+      (await peersOfCn0()).find((p) => p.id === attacker.peerId)?.role === "cn" ? true : undefined,
+    );
     const stranger = randomPrivateKey();
     const sent = await sendUntilDropped(attacker, async (n) => {
       // The height cn0 is deciding, so the message is judged now rather than backlogged; a later round than
