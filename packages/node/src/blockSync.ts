@@ -97,8 +97,16 @@ export class BlockSync {
 
   /** The height relayCheck calls known: a gossiped block at or below it is a copy of one held or relayed. */
   relayedHeight(): bigint {
-    const head = this.m.chain.headNumber;
-    return this.relayTip && this.relayTip.header.number > head ? this.relayTip.header.number : head;
+    return this.relayBase().header.number;
+  }
+
+  /**
+   * What relay checks compare against: the last block passed on for import when that is ahead of the
+   * head, so blocks keep flowing while their predecessor still executes; otherwise the head.
+   */
+  private relayBase(): { header: Header; hash: Uint8Array } {
+    const chainHead = this.m.chain.head();
+    return this.relayTip && this.relayTip.header.number > chainHead.header.number ? this.relayTip : chainHead;
   }
 
   /**
@@ -108,10 +116,7 @@ export class BlockSync {
    * after the header checks. Throws when the block is bad; a gap starts a sync round.
    */
   async relayCheck(block: Block): Promise<"next" | "known" | "ahead"> {
-    // Checked against the last block passed on for import when that is ahead of the head, so blocks keep
-    // flowing while their predecessor still executes.
-    const chainHead = this.m.chain.head();
-    const head = this.relayTip && this.relayTip.header.number > chainHead.header.number ? this.relayTip : chainHead;
+    const head = this.relayBase();
     if (block.header.number <= head.header.number) return "known";
     if (block.header.number > head.header.number + 1n) {
       this.trigger();
@@ -123,7 +128,7 @@ export class BlockSync {
     } catch (e) {
       // Against a parent still waiting for import the committee view may lag (a council change in that
       // parent): not proof of a bad block, so leave it to import and sync rather than blame the sender.
-      if (head !== chainHead) return "ahead";
+      if (head === this.relayTip) return "ahead";
       throw e;
     }
     const txRoot = await orderedTrieRoot(block.transactions.map((t) => t.raw));
